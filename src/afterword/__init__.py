@@ -1,0 +1,3 @@
+"""Afterword: everything below the article, self-hosted."""
+
+__version__ = "0.1.0"
