@@ -1,0 +1,1 @@
+"""The database: schema (``models``), engines and sessions (``session``), migrations (``migrate``)."""

@@ -1,0 +1,134 @@
+"""The schema. Every table Afterword stores lives here; Alembic migrations mirror it.
+
+Times are stored timezone-aware in UTC. Columns holding personal data say so in their
+comment, which is what the privacy notice and the retention job are built from.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Site(Base):
+    """A website whose comments or Akismet checks Afterword handles."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(512), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Origins whose browsers may call the comment API (CORS); the site's own origin by default.
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Per-site policy knobs (moderation mode, spam threshold, limits); see afterword.sites.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    keys: Mapped[list[ApiKey]] = relationship(back_populates="site")
+
+
+class ApiKey(Base):
+    """An Akismet-style 12-character key bound to one site.
+
+    Only a SHA-256 digest is stored: keys are random and high-entropy, so a slow password hash
+    would add nothing but latency to every API call.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(4), comment="last characters, to tell keys apart")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    site: Mapped[Site] = relationship(back_populates="keys")
+
+
+class User(Base):
+    """An admin account (owner or moderator)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str] = mapped_column(String(320), default="", comment="personal data")
+    password_hash: Mapped[str] = mapped_column(String(200), comment="argon2id")
+    role: Mapped[str] = mapped_column(String(16), default="moderator")
+    # Site ids a moderator may act on; empty means all sites (owners always see all).
+    site_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SpamState(Base):
+    """Per-site learned state of the spam engine (model deltas), as opaque blobs."""
+
+    __tablename__ = "spam_state"
+
+    site_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SpamEvent(Base):
+    """Behaviour events (velocity per IP prefix / email, text fingerprints) keyed by hashes."""
+
+    __tablename__ = "spam_events"
+    __table_args__ = (Index("ix_spam_events_lookup", "site_key", "kind", "key", "ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    ts: Mapped[float] = mapped_column(Float)
+
+
+class SpamCheck(Base):
+    """One answered check (Akismet comment-check), kept so feedback can teach the engine."""
+
+    __tablename__ = "spam_checks"
+    __table_args__ = (Index("ix_spam_checks_site_content", "site_id", "content_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    is_spam: Mapped[bool] = mapped_column(Boolean)
+    discard: Mapped[bool] = mapped_column(Boolean, default=False)
+    probability: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The submission as the engine saw it (anonymised IP), so submit-spam/ham can learn from it.
+    submission: Mapped[dict[str, Any]] = mapped_column(JSON, comment="personal data")
+    # Digest of content + author, to match submit-* calls that send no guid.
+    content_key: Mapped[str] = mapped_column(String(64))
+    feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Raw request metadata (headers, user agent) is dropped by the retention job after N days.
+    metadata_purged: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
