@@ -1,0 +1,69 @@
+"""Normalisation must undo each trick spammers use, and never fail on any input."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from afterword.spam.normalize import extract_urls, normalize_text
+
+
+def test_math_alphanumerics_and_fullwidth_become_plain_letters():
+    assert normalize_text("main di 𝑺𝑼𝑯𝑼𝟑𝟐𝟖 sekarang") == "main di SUHU328 sekarang"
+    assert normalize_text("ＦＵＬＬ ｂｏｎｕｓ") == "FULL bonus"
+
+
+def test_circled_and_negative_squared_letters_fold():
+    assert normalize_text("Ⓢⓛⓞⓣ") == "Slot"
+    assert normalize_text("🅢🅛🅞🅣 ❼❼❼") == "SLOT 777"
+
+
+def test_zalgo_and_underline_marks_are_removed():
+    assert normalize_text("di P͓̽U͓̽L͓̽A͓̽U͓̽7͓̽7͓̽7͓̽, cuan") == "di PULAU777, cuan"
+    assert normalize_text("P͟͟U͟͟L͟͟A͟͟U͟͟W͟͟I͟͟N͟͟") == "PULAUWIN"
+
+
+def test_homoglyphs_fold_in_mixed_words_but_real_cyrillic_survives():
+    assert normalize_text("ѕlоt casino") == "slot casino"  # Cyrillic s and o inside Latin words
+    assert normalize_text("ehh pυ͠l͠α͠υ͠ω͠ι͠ɴ͠ nongol") == "ehh pulauwin nongol"
+    assert normalize_text("Привет мир") == "Привет мир"
+
+
+def test_zero_width_and_keycaps_vanish():
+    assert normalize_text("VI\u200bSI\u200d4️⃣D") == "VISI4D"
+    assert normalize_text("\ufeffhello\u00adworld") == "helloworld"
+
+
+def test_spaced_out_words_are_joined():
+    assert normalize_text("KEREN P U L A U 7 7 7 TERBAIK") == "KEREN PULAU777 TERBAIK"
+    assert normalize_text("pakai 𝑩 0 𝑺 𝑺 𝑾 𝑫 cepat") == "pakai B0SSWD cepat"
+    assert normalize_text("s.l.o.t.8.8") == "slot88"
+    # Digits-only runs are addresses or lists, not hidden words.
+    assert normalize_text("server 10.0.0.1 ok") == "server 10.0.0.1 ok"
+
+
+def test_html_tags_and_entities_are_stripped_but_link_targets_kept():
+    text = '<a href="http://spam.example.com/x">click</a> &amp; <br/>more'
+    assert normalize_text(text) == "http://spam.example.com/x click & more"
+    assert normalize_text("I <3 you > all") == "I <3 you > all"
+
+
+def test_obfuscated_urls_are_repaired_and_extracted():
+    assert extract_urls(normalize_text("visit example [dot] com now")) == ["example.com"]
+    assert extract_urls(normalize_text("go to example(.)com/x")) == ["example.com/x"]
+    assert extract_urls(normalize_text("hxxp://bad[.]ru")) == ["http://bad.ru"]
+    assert extract_urls(normalize_text("vote at example dot com")) == ["example.com"]
+
+
+def test_extract_urls_keeps_duplicates_trims_punctuation_and_skips_emails():
+    text = "see bit.ly/abc, bit.ly/abc and (http://t.co/x). mail me at a.b@mail.com"
+    assert extract_urls(text) == ["bit.ly/abc", "bit.ly/abc", "http://t.co/x"]
+    assert extract_urls("no links here, e.g. this one.") == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises_and_is_idempotent_enough(text):
+    once = normalize_text(text)
+    assert isinstance(once, str)
+    assert isinstance(extract_urls(once), list)
+    # Normalising twice changes nothing more: the output is already in normal form.
+    assert normalize_text(once) == once
