@@ -1,0 +1,1 @@
+"""Moderation: accounts, queues and actions for a site's team."""
