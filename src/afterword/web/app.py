@@ -15,6 +15,7 @@ from afterword.config import Settings, load_settings
 from afterword.db.models import Site
 from afterword.db.session import create_db_engine, make_session_factory
 from afterword.web import metrics
+from afterword.web.ratelimit import make_rate_limiter
 from afterword.web.middleware import CoreMiddleware, SiteCorsMiddleware
 
 log = logging.getLogger("afterword")
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    app.state.rate_limiter = make_rate_limiter(settings.redis_url)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     def healthz() -> JSONResponse:

@@ -1,0 +1,48 @@
+"""IP addresses as Afterword stores them.
+
+Shown and kept: the network prefix only (IPv4 /24, IPv6 /48), enough to moderate and to
+spot a flood, not enough to name a household. For rate limits and reputation a keyed hash
+of the full address is used; rotating the key (see ``hash_ip``'s ``epoch``) unlinks old hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+
+
+def parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(value.strip().split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
+
+
+def anonymize_ip(value: str) -> str:
+    """``203.0.113.77`` -> ``203.0.113.0``; ``2001:db8:1:2::5`` -> ``2001:db8:1::``; junk -> ``""``."""
+    ip = parse_ip(value)
+    if ip is None:
+        return ""
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False).network_address)
+
+
+def ip_prefix(value: str) -> str:
+    """The prefix in CIDR form (``203.0.113.0/24``), the unit for velocity limits."""
+    ip = parse_ip(value)
+    if ip is None:
+        return ""
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def hash_ip(value: str, secret: bytes, epoch: str = "") -> str:
+    """Keyed digest of the full address; ``epoch`` (e.g. the month) rotates the key."""
+    ip = parse_ip(value)
+    if ip is None:
+        return ""
+    return hmac.new(secret + epoch.encode(), ip.packed, hashlib.sha256).hexdigest()[:32]
