@@ -20,21 +20,7 @@ from afterword.db.migrate import upgrade
 from afterword.db.session import create_db_engine, make_session_factory
 from afterword.sites import add_site, create_key
 from afterword.web.app import create_app
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_dir() -> Path:
-    """The project's shared data folder (datasets, eval splits), beside the checkout in CI."""
-    return Path(os.environ.get("AFTERWORD_SHARED_DIR", REPO.parent / "shared"))
-
-
-def require_shared(*parts: str) -> Path:
-    path = shared_dir().joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not found at {path} (set AFTERWORD_SHARED_DIR)")
-    return path
-
+from support import REPO, require_shared, shared_dir  # noqa: F401 - re-exported for tests
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:

@@ -1,0 +1,5 @@
+"""``python -m afterword`` is the ``afterword`` command."""
+
+from afterword.cli import main
+
+main()

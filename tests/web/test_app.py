@@ -1,0 +1,63 @@
+"""What every request gets: health, metrics, request ids, security headers, limits, CORS."""
+
+from sqlalchemy import update
+
+from afterword.db.models import Site
+
+
+def test_healthz_reports_database_ok(client):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+
+
+def test_healthz_says_when_database_is_gone(client, db_engine, tmp_path):
+    db_engine.dispose()
+    (tmp_path / "afterword.db").unlink()
+    (tmp_path / "afterword.db").mkdir()  # a directory where the file was: cannot be opened
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["database"] == "unreachable"
+
+
+def test_metrics_count_requests_in_prometheus_format(client):
+    client.get("/healthz")
+    body = client.get("/metrics").text
+    assert "# TYPE afterword_http_requests_total counter" in body
+    assert 'afterword_http_requests_total{method="GET",route="/healthz",status="200"}' in body
+
+
+def test_every_answer_has_a_request_id_and_nosniff(client):
+    answer = client.get("/healthz")
+    assert len(answer.headers["x-request-id"]) == 16
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers[
+        "x-request-id"] == "abc-123"
+
+
+def test_oversized_body_is_refused_before_the_app(client, settings):
+    answer = client.post("/healthz", content=b"x" * (settings.max_body_bytes + 1))
+    assert answer.status_code == 413
+
+
+def test_cors_follows_each_sites_allow_list(client, sessions, site_key):
+    preflight = {"Origin": "https://blog.example", "Access-Control-Request-Method": "POST"}
+    allowed = client.options("/api/v1/anything", headers=preflight)
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == "https://blog.example"
+    refused = client.options("/api/v1/anything", headers={**preflight, "Origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+
+
+def test_cors_change_is_seen_without_restart(client, sessions, site_key, app):
+    with sessions() as session:
+        session.execute(update(Site).values(allowed_origins=["https://www.blog.example"]))
+        session.commit()
+    # The origin cache lives in the middleware; expire it as the passing of time would.
+    cache = next(m.kwargs["allowed_origins"] for m in app.user_middleware
+                 if "allowed_origins" in m.kwargs)
+    cache._loaded_at = float("-inf")
+    answer = client.options("/api/v1/x", headers={"Origin": "https://www.blog.example",
+                                                  "Access-Control-Request-Method": "GET"})
+    assert answer.status_code == 204
