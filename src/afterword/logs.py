@@ -7,7 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-_STANDARD = set(vars(logging.makeLogRecord({})))
+# Attributes every record has, plus uvicorn's ANSI-coloured duplicate of the message.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"color_message"}
 
 
 class JsonFormatter(logging.Formatter):

@@ -61,3 +61,19 @@ def test_cors_change_is_seen_without_restart(client, sessions, site_key, app):
     answer = client.options("/api/v1/x", headers={"Origin": "https://www.blog.example",
                                                   "Access-Control-Request-Method": "GET"})
     assert answer.status_code == 204
+
+
+def test_logs_are_json_lines_with_request_id(client, capsys):
+    import json
+    import logging
+
+    from afterword.logs import configure_logging
+
+    configure_logging("info", "json")
+    try:
+        client.get("/healthz", headers={"X-Request-Id": "trace-me"})
+        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    finally:
+        logging.getLogger().handlers[:] = []
+    access = [e for e in lines if e["logger"] == "afterword.access"]
+    assert access and access[-1]["request_id"] == "trace-me" and access[-1]["status"] == 200
