@@ -18,3 +18,22 @@ def get_session(request: Request) -> Iterator[Session]:
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def get_spam_engine(request: Request):
+    """The app's one spam engine, behind both doors (comment API and Akismet API).
+
+    Built on first use so the model loads once per worker; its per-site state lives in the
+    database (or Redis when configured), so every worker sees the same learning.
+    """
+    return spam_engine_for(request.app)
+
+
+def spam_engine_for(app):
+    engine = getattr(app.state, "spam_engine", None)
+    if engine is None:
+        from afterword.db.spam_store import SqlStateStore
+        from afterword.spam import Engine
+
+        engine = app.state.spam_engine = Engine(SqlStateStore(app.state.sessions))
+    return engine
