@@ -1,0 +1,226 @@
+"""The spam engine's state in the database: the default store, shared by every worker.
+
+Implements :class:`afterword.spam.StateStore` over the ``spam_state`` (named blobs) and
+``spam_events`` (timestamped keys) tables. A check costs two short round trips: one read
+(the blobs and every count in a single ``UNION ALL``) and one insert. It runs on every
+comment, so it uses SQL Core statements prepared once, not ORM sessions.
+
+Two choices worth knowing:
+
+* Blob updates are compare-and-swap (``UPDATE ... WHERE value = old``) retried on conflict:
+  the same code is correct on SQLite and PostgreSQL without locking hints, and learning is
+  rare enough that a retry costs nothing.
+* On SQLite, behaviour events are committed with ``synchronous=NORMAL`` instead of the
+  connection's ``FULL``. They are soft counters: after a power cut the last few may be
+  missing, which changes no verdict in a way that matters, while an fsync per check would
+  cap a site at a few thousand checks per second. Learned state keeps full durability.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from afterword.spam.state import COUNT_CAP, Count
+
+__all__ = ["SqlStateStore"]
+
+_MAX_KEY = 64
+_CAS_TRIES = 50
+# Pruning looks at this many of the oldest events per call and no further: without an index
+# on time, "delete what is old" must not become a scan of the whole table every minute.
+_PRUNE_SCAN = 50_000
+
+_INSERT_EVENT = "INSERT INTO spam_events (site_key, kind, key, ts) VALUES (:site, :kind, :key, :ts)"
+_SELECT_BLOB = "SELECT value FROM spam_state WHERE site_key = :site AND name = :name"
+_INSERT_BLOB = (
+    "INSERT INTO spam_state (site_key, name, value, updated_at) VALUES (:site, :name, :value, :at)"
+)
+_SWAP_BLOB = (
+    "UPDATE spam_state SET value = :value, updated_at = :at "
+    "WHERE site_key = :site AND name = :name AND value = :old"
+)
+_DELETE_BLOB = "DELETE FROM spam_state WHERE site_key = :site AND name = :name AND value = :old"
+_PRUNE = (
+    "DELETE FROM spam_events WHERE id IN (SELECT id FROM "
+    "(SELECT id, kind, ts FROM spam_events ORDER BY id LIMIT :scan) AS oldest "
+    "WHERE {expired} LIMIT :limit)"
+)
+_PARAM = re.compile(r":(\w+)")
+
+
+def _site_key(site: str) -> str:
+    # The column holds 64 characters; longer opaque keys are hashed, not cut (two long
+    # keys sharing a prefix must stay two sites).
+    if len(site) <= _MAX_KEY:
+        return site
+    return "h:" + hashlib.blake2b(site.encode("utf-8", "replace"), digest_size=24).hexdigest()
+
+
+def _bytes(value: object) -> bytes | None:
+    if value is None:
+        return None
+    return bytes(value)  # type: ignore[call-overload]  # PostgreSQL may hand back memoryview
+
+
+class SqlStateStore:
+    """Spam engine state in ``spam_state`` / ``spam_events`` (SQLite or PostgreSQL).
+
+    Talks to the driver directly through the engine's connection pool: on the hot path the
+    generic statement machinery cost more than SQLite's own work.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, Engine):
+            raise TypeError("SqlStateStore needs a sessionmaker bound to an Engine")
+        self._engine = bind
+        self._sqlite = bind.dialect.name == "sqlite"
+        # sqlite3 takes ``:name`` whatever SQLAlchemy's own paramstyle; psycopg wants pyformat.
+        self._named = self._sqlite or bind.dialect.paramstyle == "named"
+        self._blob_null = "CAST(NULL AS BLOB)" if self._sqlite else "CAST(NULL AS BYTEA)"
+        self._sql: dict[Any, str] = {}
+
+    def _q(self, sql: str) -> str:
+        """``:name`` placeholders in the driver's own style (psycopg: ``%(name)s``)."""
+        if self._named:
+            return sql
+        cached = self._sql.get(sql)
+        if cached is None:
+            cached = self._sql[sql] = _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+        return cached
+
+    def _read_sql(self, n_names: int, n_counts: int) -> str:
+        """One statement for all blobs and all counts: ``(i, n, value)`` rows.
+
+        Blob ``j`` comes back as row ``-1 - j``; count ``i`` as row ``i``, each count capped
+        by a ``LIMIT`` so a flooded key costs no more than a quiet one.
+        """
+        key = ("read", n_names, n_counts)
+        sql = self._sql.get(key)
+        if sql is None:
+            parts = [
+                f"SELECT {-1 - j} AS i, 0 AS n, value AS v FROM spam_state "
+                f"WHERE site_key = :site AND name = :name{j}"
+                for j in range(n_names)
+            ]
+            parts += [
+                f"SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 AS one FROM spam_events "
+                f"WHERE site_key = :site AND kind = :k{i} AND key = :y{i} AND ts >= :t{i} "
+                f"LIMIT {COUNT_CAP}) AS c{i}) AS n, {self._blob_null} AS v"
+                for i in range(n_counts)
+            ]
+            sql = self._sql[key] = self._q(" UNION ALL ".join(parts))
+        return sql
+
+    def read(
+        self, site: str, names: Sequence[str], counts: Sequence[Count]
+    ) -> tuple[list[bytes | None], list[int]]:
+        blobs: list[bytes | None] = [None] * len(names)
+        tallies = [0] * len(counts)
+        if not names and not counts:
+            return blobs, tallies
+        params: dict[str, object] = {"site": _site_key(site)}
+        for j, name in enumerate(names):
+            params[f"name{j}"] = name
+        for i, (kind, key, since) in enumerate(counts):
+            params[f"k{i}"] = kind
+            params[f"y{i}"] = key
+            params[f"t{i}"] = float(since)
+        conn = self._engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._read_sql(len(names), len(counts)), params)
+            for i, n, value in cursor.fetchall():
+                if i < 0:
+                    blobs[-1 - i] = _bytes(value)
+                else:
+                    tallies[i] = int(n)
+            cursor.close()
+        finally:
+            conn.close()
+        return blobs, tallies
+
+    def record(self, site: str, events: Sequence[tuple[str, str]], ts: float) -> None:
+        if not events:
+            return
+        site = _site_key(site)
+        rows = [{"site": site, "kind": kind, "key": key, "ts": float(ts)} for kind, key in events]
+        conn = self._engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            if self._sqlite:
+                cursor.execute("PRAGMA synchronous=NORMAL")
+            try:
+                cursor.executemany(self._q(_INSERT_EVENT), rows)
+                conn.commit()
+            finally:
+                if self._sqlite:
+                    cursor.execute("PRAGMA synchronous=FULL")
+                cursor.close()
+        finally:
+            conn.close()
+
+    def update(
+        self, site: str, name: str, fn: Callable[[bytes | None], bytes | None]
+    ) -> bytes | None:
+        params: dict[str, object] = {"site": _site_key(site), "name": name}
+        integrity = self._engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+        for _ in range(_CAS_TRIES):
+            conn = self._engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                cursor.execute(self._q(_SELECT_BLOB), params)
+                row = cursor.fetchone()
+                old = _bytes(row[0]) if row else None
+                new = fn(old)
+                if old is None and new is None:
+                    conn.rollback()
+                    return None
+                values = {**params, "value": new, "old": old, "at": datetime.now(UTC)}
+                if old is None:
+                    sql = _INSERT_BLOB
+                elif new is None:
+                    sql = _DELETE_BLOB
+                else:
+                    sql = _SWAP_BLOB
+                try:
+                    cursor.execute(self._q(sql), values)
+                    done = old is None or cursor.rowcount == 1
+                    conn.commit()
+                except integrity:  # another worker inserted it first: read again
+                    conn.rollback()
+                    done = False
+                cursor.close()
+            finally:
+                conn.close()
+            if done:
+                return new
+        raise RuntimeError(f"spam state {name!r} kept changing through {_CAS_TRIES} tries")
+
+    def prune(self, cutoffs: Mapping[str, float], limit: int = 10_000) -> int:
+        """One pass over the oldest events, deleting every kind's expired ones."""
+        if not cutoffs:
+            return 0
+        params: dict[str, object] = {"limit": limit, "scan": _PRUNE_SCAN}
+        expired = []
+        for i, (kind, before) in enumerate(sorted(cutoffs.items())):
+            params[f"k{i}"] = kind
+            params[f"b{i}"] = float(before)
+            expired.append(f"(kind = :k{i} AND ts < :b{i})")
+        conn = self._engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._q(_PRUNE.format(expired=" OR ".join(expired))), params)
+            removed = max(0, cursor.rowcount or 0)
+            conn.commit()
+            cursor.close()
+        finally:
+            conn.close()
+        return removed

@@ -1,0 +1,156 @@
+"""Per-site online learning: a small, bounded correction added to the base model's log-odds.
+
+Each site gets a sparse linear delta over hashed features (the words and word pairs of the
+normalised text, link and email domains, which rules fired, a bias). A moderator's decision
+is one logistic-regression step on that delta, so it shapes the very next check; nothing is
+retrained. The bounds are what make it safe to expose to anyone holding the API key:
+
+* every feature vector has unit length, so a step of size s moves the reported comment's
+  log-odds by exactly s, and ``MAX_STEP`` caps it: one misclick cannot undo the base model;
+* the whole delta's L2 norm is capped at ``MAX_NORM``: by Cauchy-Schwarz no comment's
+  log-odds can move by more than that, however many reports arrive, so blatant spam (whose
+  base log-odds are beyond it) stays spam under a flood of fake "not spam" reports;
+* the engine scales steps down for reporters who send too many reports in an hour and for
+  texts reported again and again (``learn_weight``).
+
+Everything is plain float arithmetic in a fixed order on sorted indices: the same state and
+the same reports give the same bytes on every machine.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from afterword.spam.behaviour import mix64
+
+__all__ = ["Delta", "MAX_NORM", "MAX_STEP", "features", "learn_weight"]
+
+DIM_BITS = 20
+_MASK = np.uint64((1 << DIM_BITS) - 1)
+MAX_STEP = 1.5
+MAX_NORM = 5.0
+LEARNING_RATE = 2.0
+# Largest number of weights kept per site; beyond it the smallest go (a few hundred kB).
+MAX_ENTRIES = 50_000
+# Reports per reporter and hour that count fully; more are scaled down, not refused.
+REPORTS_PER_HOUR = 60
+
+_MAGIC = b"AWD1"
+
+
+def _index(hashes: np.ndarray) -> np.ndarray:
+    return ((hashes >> np.uint64(40)) & _MASK).astype(np.int64)
+
+
+def _named(names: Iterable[str]) -> np.ndarray:
+    values = [zlib.crc32(name.encode("utf-8", "replace")) for name in names]
+    return mix64(np.array(values, dtype=np.uint64))
+
+
+def features(
+    token_hashes: np.ndarray, domains: Iterable[str], codes: Iterable[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique feature indices and their values, scaled to unit length.
+
+    ``domains`` are link, email and author-URL domains; ``codes`` the rules that fired.
+    """
+    named = _named(["bias", *(f"d:{d}" for d in domains), *(f"r:{c}" for c in codes)])
+    with np.errstate(over="ignore"):
+        index = np.unique(_index(np.concatenate((token_hashes, named))))
+    values = np.full(len(index), 1.0 / math.sqrt(len(index)))
+    return index, values
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A site's learned weights: sorted indices and their float32 weights."""
+
+    index: np.ndarray  # int64, sorted, unique
+    weight: np.ndarray  # float64 view of stored float32 values
+
+    @classmethod
+    def empty(cls) -> Delta:
+        return cls(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
+
+    @classmethod
+    def from_bytes(cls, blob: bytes | None) -> Delta:
+        """Decode; a missing, foreign or damaged blob is an empty delta, never an error."""
+        if not blob or len(blob) < 8 or blob[:4] != _MAGIC:
+            return cls.empty()
+        (n,) = struct.unpack_from("<I", blob, 4)
+        if len(blob) != 8 + 8 * n:
+            return cls.empty()
+        index = np.frombuffer(blob, dtype="<u4", count=n, offset=8).astype(np.int64)
+        weight = np.frombuffer(blob, dtype="<f4", count=n, offset=8 + 4 * n).astype(np.float64)
+        if not np.all(np.isfinite(weight)):
+            return cls.empty()
+        return cls(index, weight)
+
+    def to_bytes(self) -> bytes:
+        n = len(self.index)
+        return (
+            _MAGIC
+            + struct.pack("<I", n)
+            + self.index.astype("<u4").tobytes()
+            + self.weight.astype("<f4").tobytes()
+        )
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def norm(self) -> float:
+        return float(np.sqrt(np.dot(self.weight, self.weight)))
+
+    def score(self, index: np.ndarray, values: np.ndarray) -> float:
+        """The delta's log-odds for one feature vector."""
+        if not len(self.index) or not len(index):
+            return 0.0
+        pos = np.searchsorted(self.index, index)
+        pos[pos >= len(self.index)] = 0
+        hit = self.index[pos] == index
+        return float(np.dot(self.weight[pos[hit]], values[hit]))
+
+    def step(self, index: np.ndarray, values: np.ndarray, size: float) -> Delta:
+        """Move by ``size`` (clipped to MAX_STEP) along the unit vector, then re-bound."""
+        size = max(-MAX_STEP, min(MAX_STEP, size))
+        if size == 0.0 or not len(index):
+            return self
+        merged = np.union1d(self.index, index)
+        weight = np.zeros(len(merged))
+        weight[np.searchsorted(merged, self.index)] = self.weight
+        weight[np.searchsorted(merged, index)] += size * values
+        weight = weight.astype(np.float32).astype(np.float64)
+        if len(merged) > MAX_ENTRIES:
+            # Keep the largest weights; ties broken by index so every machine keeps the same.
+            order = np.lexsort((merged, -np.abs(weight)))[:MAX_ENTRIES]
+            order.sort()
+            merged, weight = merged[order], weight[order]
+        norm = float(np.sqrt(np.dot(weight, weight)))
+        if norm > MAX_NORM:
+            weight = weight * (MAX_NORM / norm)
+        keep = weight != 0.0
+        return Delta(merged[keep], weight[keep].astype(np.float32).astype(np.float64))
+
+
+def learn_weight(weight: float, reporter_count: int, repeats: int) -> float:
+    """Scale a report down when its reporter is busy or its text was reported before.
+
+    ``reporter_count`` is this reporter's reports in the last hour; ``repeats`` how often
+    nearly the same text was already reported with the same label. The sum of weights over a
+    flood then grows like a logarithm, not linearly.
+    """
+    weight = max(0.0, min(float(weight), 1.0)) if math.isfinite(weight) else 0.0
+    if reporter_count >= REPORTS_PER_HOUR:
+        weight *= REPORTS_PER_HOUR / (reporter_count + 1)
+    return weight / (1 + repeats)
+
+
+def learning_step(p: float, is_spam: bool, weight: float) -> float:
+    """The log-odds step for one report given the current probability ``p``."""
+    return LEARNING_RATE * ((1.0 if is_spam else 0.0) - p) * weight
