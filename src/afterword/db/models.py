@@ -132,3 +132,67 @@ class SpamCheck(Base):
     # Raw request metadata (headers, user agent) is dropped by the retention job after N days.
     metadata_purged: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+
+class Thread(Base):
+    """One article's comment thread, keyed by the site and the article's normalised URL.
+
+    ``comment_count`` is kept up to date by ``afterword.comments`` (published comments only)
+    so the counts for a listing page of 100 links are one indexed lookup, not 100 COUNTs.
+    """
+
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_site_url", "site_id", "url", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Comment(Base):
+    """A comment, whatever its fate: published, pending, spam or deleted.
+
+    Ids grow with time, so "newest"/"oldest" pages are keyset scans on ``id`` alone; the
+    indexes below make the first page of a 100,000-comment thread as cheap as of a small one.
+    ``root_id`` (the top-level ancestor) lets one page fetch the replies of its roots.
+    """
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_thread_page", "thread_id", "depth", "id"),
+        Index("ix_comments_thread_top", "thread_id", "depth", "likes", "id"),
+        Index("ix_comments_root", "root_id", "id"),
+        Index("ix_comments_site_status", "site_id", "status", "id"),
+        Index("ix_comments_parent", "parent_id"),
+        Index("ix_comments_site_email", "site_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), nullable=True)
+    root_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    # published | pending | spam | deleted
+    status: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(100), default="", comment="personal data")
+    email: Mapped[str] = mapped_column(String(320), default="",
+                                       comment="personal data, never shown publicly")
+    website: Mapped[str] = mapped_column(String(512), default="", comment="personal data")
+    text: Mapped[str] = mapped_column(Text, default="", comment="personal data (Markdown)")
+    html: Mapped[str] = mapped_column(Text, default="", comment="personal data (rendered)")
+    ip: Mapped[str] = mapped_column(String(64), default="", comment="personal data (anonymised)")
+    ip_hash: Mapped[str] = mapped_column(String(64), default="", comment="personal data (keyed)")
+    user_agent: Mapped[str] = mapped_column(String(512), default="", comment="personal data")
+    spam_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    spam_reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # What the spam engine saw (anonymised IP), so a moderator's verdict can teach it.
+    spam_submission: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict,
+                                                            comment="personal data")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    likes: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,331 @@
+"""What happens to a comment between the reader's click and the 201.
+
+Validate -> rate limits -> honeypot and timing -> spam engine -> the site's moderation
+policy -> durable write. Both doors that accept comments (the JSON API and the no-JavaScript
+form) call :meth:`CommentService.submit`, so neither can skip a step.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from afterword.comments import store
+from afterword.comments.render import clean as _clean
+from afterword.comments.render import has_links, render
+from afterword.comments.store import Rejected, bad_input
+from afterword.comments.tokens import TokenError, Tokens
+from afterword.db.models import Comment, Site
+from afterword.privacy.ip import anonymize_ip, hash_ip, ip_prefix
+from afterword.web.metrics import COMMENTS
+from afterword.web.ratelimit import RateLimiter
+
+MODERATION_MODES = ("none", "links", "first-comment", "all")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A site's comment rules, read from ``Site.settings`` (unknown or bad values: defaults)."""
+
+    moderation: str = "none"
+    require_email: bool = False
+    max_depth: int = 4
+    edit_window: int = 900
+    ip_per_minute: int = 5
+    thread_per_minute: int = 30
+
+    @classmethod
+    def of(cls, site: Site) -> Policy:
+        raw = site.settings or {}
+        picked: dict[str, Any] = {}
+        if raw.get("moderation") in MODERATION_MODES:
+            picked["moderation"] = raw["moderation"]
+        if isinstance(raw.get("require_email"), bool):
+            picked["require_email"] = raw["require_email"]
+        for name, low, high in (("max_depth", 1, 10), ("edit_window", 0, 86400),
+                                ("ip_per_minute", 1, 1_000_000),
+                                ("thread_per_minute", 1, 1_000_000)):
+            value = raw.get(name)
+            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+                picked[name] = value
+        return cls(**picked)
+
+    def public(self, site: Site) -> dict[str, Any]:
+        return {"max_depth": self.max_depth, "require_email": self.require_email,
+                "edit_window": self.edit_window, "privacy_url": f"/privacy/{site.id}"}
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who is posting, as the server saw the request."""
+
+    ip: str
+    user_agent: str = ""
+    referrer: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewComment:
+    url: str
+    text: str
+    title: str = ""
+    parent: int | None = None
+    author: str = ""
+    email: str = ""
+    website: str = ""
+    honeypot: str | None = None
+    token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    comment: dict[str, Any]
+    status: str          # what the author is told: published or pending
+    edit_token: str
+    edit_until: str | None
+
+
+class CommentService:
+    """Everything the comment doors share: sessions, tokens, limiter and the spam engine."""
+
+    def __init__(self, engine: SqlEngine, sessions: sessionmaker[Session], secret: bytes,
+                 limiter: RateLimiter, spam_engine: Callable[[], Any]) -> None:
+        self.sessions = sessions
+        self.tokens = Tokens(secret)
+        self.limiter = limiter
+        # Resolved on first use: the engine loads its model once per worker, when needed.
+        self._spam_engine = spam_engine
+        self._secret = secret
+        # SQLite allows one writer: queueing writers here is far cheaper than letting them
+        # spin in SQLite's busy handler. PostgreSQL takes concurrent writers as they come.
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+
+    # -- posting ---------------------------------------------------------------------------
+
+    def submit(self, session: Session, site: Site, visitor: Visitor, new: NewComment) -> Posted:
+        policy = Policy.of(site)
+        url = store.thread_url(site.url, new.url)
+        fields = _clean_fields(new, policy)
+        try:
+            seconds = self.tokens.seconds_since_render(new.token, site.id)
+        except TokenError as exc:
+            raise bad_input(f"{exc}; reload the page and try again") from None
+        self._limit(f"comments:ip:{site.id}:{ip_prefix(visitor.ip) or visitor.ip}",
+                    policy.ip_per_minute)
+        self._limit(f"comments:thread:{site.id}:{url}", policy.thread_per_minute)
+
+        thread = store.get_or_create_thread(session, site.id, url, new.title)
+        if thread.closed:
+            raise Rejected(403, "comments are closed on this article")
+        parent_id, root_id, depth = self._placement(session, thread.id, new.parent, policy)
+
+        submission = self._submission(site, visitor, new, fields, url, seconds,
+                                      parent_id is not None)
+        verdict = self._spam_engine().check(str(site.id), submission, _spam_config(site))
+        status = self._decide(session, site, policy, verdict, fields)
+
+        comment = Comment(
+            site_id=site.id, thread_id=thread.id, parent_id=parent_id, root_id=root_id,
+            depth=depth, status="pending", author=fields["author"], email=fields["email"],
+            website=fields["website"], text=fields["text"], html=render(fields["text"]),
+            ip=anonymize_ip(visitor.ip), ip_hash=hash_ip(visitor.ip, self._secret),
+            user_agent=visitor.user_agent[:512], spam_probability=verdict.probability,
+            spam_reasons=[_reason(r) for r in verdict.reasons],
+            spam_submission=_recordable(submission), created_at=datetime.now(UTC),
+        )
+        self._write(session, comment, status)
+        COMMENTS.labels(status=status).inc()
+        return self._posted(comment, policy)
+
+    def _limit(self, key: str, per_minute: int) -> None:
+        decision = self.limiter.hit(key, per_minute, 60.0)
+        if not decision.allowed:
+            raise Rejected(429, "you are commenting too fast; wait a minute and try again",
+                           retry_after=decision.reset_after)
+
+    @staticmethod
+    def _placement(session: Session, thread_id: int, parent: int | None,
+                   policy: Policy) -> tuple[int | None, int | None, int]:
+        """Parent, root and depth; replies beyond ``max_depth`` attach at the deepest level."""
+        if parent is None:
+            return None, None, 0
+        row = session.execute(
+            select(Comment.id, Comment.parent_id, Comment.root_id, Comment.depth)
+            .where(Comment.id == parent, Comment.thread_id == thread_id,
+                   Comment.status == "published")
+        ).first()
+        if row is None:
+            raise bad_input("the comment you reply to is not in this thread")
+        if row.depth + 1 >= policy.max_depth:
+            return row.parent_id, row.root_id, row.depth
+        return row.id, row.root_id or row.id, row.depth + 1
+
+    def _submission(self, site: Site, visitor: Visitor, new: NewComment, fields: dict[str, str],
+                    url: str, seconds: float, is_reply: bool) -> Any:
+        from afterword.spam import Submission
+
+        return Submission(
+            content=fields["text"], author=fields["author"], author_email=fields["email"],
+            author_url=fields["website"], user_ip=visitor.ip, user_agent=visitor.user_agent,
+            referrer=visitor.referrer, permalink=url,
+            comment_type="reply" if is_reply else "comment",
+            comment_date=datetime.now(UTC), blog=site.url,
+            blog_lang=tuple((site.settings or {}).get("languages", ()) or ()),
+            honeypot_filled=None if new.honeypot is None else bool(new.honeypot.strip()),
+            seconds_to_submit=seconds, headers=dict(visitor.headers),
+        )
+
+    def _decide(self, session: Session, site: Site, policy: Policy, verdict: Any,
+                fields: dict[str, str]) -> str:
+        """The stored status. Spam is stored as spam, but its author is only told "pending"."""
+        if verdict.is_spam:
+            return "spam"
+        if verdict.trusted or policy.moderation == "none":
+            return "published"
+        if policy.moderation == "all":
+            return "pending"
+        if policy.moderation == "links":
+            return "pending" if has_links(fields["text"]) else "published"
+        # first-comment: published only for an email with an earlier published comment here
+        known = fields["email"] and session.scalar(select(exists().where(
+            Comment.site_id == site.id, Comment.email == fields["email"],
+            Comment.status == "published")))
+        return "published" if known else "pending"
+
+    def _write(self, session: Session, comment: Comment, status: str) -> None:
+        """Insert and commit; the commit returns only once SQLite has fsynced (synchronous=FULL)."""
+        if self._write_lock is None:
+            self._insert(session, comment, status)
+            return
+        with self._write_lock:
+            self._insert(session, comment, status)
+
+    @staticmethod
+    def _insert(session: Session, comment: Comment, status: str) -> None:
+        session.add(comment)
+        session.flush()
+        store.set_status(session, comment, status)
+        session.commit()
+
+    def _posted(self, comment: Comment, policy: Policy) -> Posted:
+        until = comment.created_at + timedelta(seconds=policy.edit_window)
+        return Posted(
+            comment=store.public(comment) | {"text": comment.text},
+            status="published" if comment.status == "published" else "pending",
+            edit_token=self.tokens.edit_token(comment.id) if policy.edit_window else "",
+            edit_until=store.iso(until) if policy.edit_window else None,
+        )
+
+    # -- the author's own changes ------------------------------------------------------------
+
+    def _own(self, session: Session, comment_id: int, token: str) -> tuple[Comment, Site, Policy]:
+        comment = session.get(Comment, comment_id)
+        if comment is None or comment.status == "deleted":
+            raise Rejected(404, "no such comment")
+        site = session.get(Site, comment.site_id)
+        assert site is not None
+        policy = Policy.of(site)
+        try:
+            self.tokens.check_edit_token(token, comment.id, policy.edit_window)
+        except TokenError as exc:
+            raise Rejected(403, f"cannot change this comment: {exc}") from None
+        return comment, site, policy
+
+    def edit(self, session: Session, comment_id: int, token: str, text: str) -> Posted:
+        comment, site, policy = self._own(session, comment_id, token)
+        text = _clean(text).strip()
+        if not text:
+            raise bad_input("the comment is empty")
+        submission = _with_content(comment.spam_submission, text)
+        verdict = self._spam_engine().check(str(site.id), submission, _spam_config(site), observe=False)
+        comment.text, comment.html = text, render(text)
+        comment.edited_at = datetime.now(UTC)
+        comment.spam_probability = verdict.probability
+        comment.spam_reasons = [_reason(r) for r in verdict.reasons]
+        comment.spam_submission = _recordable(submission)
+        if verdict.is_spam:
+            store.set_status(session, comment, "spam")
+        elif comment.status == "published" and (
+                policy.moderation == "all"
+                or (policy.moderation == "links" and has_links(text))):
+            store.set_status(session, comment, "pending")
+        session.commit()
+        posted = self._posted(comment, policy)
+        return Posted(posted.comment, posted.status, token, posted.edit_until)
+
+    def delete(self, session: Session, comment_id: int, token: str) -> None:
+        """Erase the author's words; the row stays as a placeholder only if it has replies."""
+        comment, _, _ = self._own(session, comment_id, token)
+        has_replies = session.scalar(select(exists().where(Comment.parent_id == comment.id)))
+        store.set_status(session, comment, "deleted")
+        if has_replies:
+            for name in ("author", "email", "website", "text", "html", "user_agent"):
+                setattr(comment, name, "")
+            comment.spam_submission = {}
+        else:
+            session.delete(comment)
+        session.commit()
+
+
+def _clean_fields(new: NewComment, policy: Policy) -> dict[str, str]:
+    text = _clean(new.text).strip()
+    author = " ".join(_clean(new.author).split())
+    email = _clean(new.email).strip()
+    website = _clean(new.website).strip()
+    if not text:
+        raise bad_input("the comment is empty")
+    if email and not _EMAIL.match(email):
+        raise bad_input("the email address does not look valid")
+    if policy.require_email and not email:
+        raise bad_input("this site asks for an email address")
+    if website:
+        if "://" not in website:
+            website = "https://" + website
+        if not website.lower().startswith(("http://", "https://")) or any(
+                c.isspace() for c in website):
+            raise bad_input("the website must be an http(s) address")
+    return {"text": text, "author": author, "email": email, "website": website}
+
+
+def _spam_config(site: Site) -> Any:
+    from afterword.spam import SiteConfig
+
+    raw = (site.settings or {}).get("spam") or {}
+    known = {}
+    for name in ("threshold", "discard_threshold"):
+        if isinstance(raw.get(name), int | float) and 0 < raw[name] <= 1:
+            known[name] = float(raw[name])
+    for name in ("allow_authors", "allow_emails", "allow_domains", "deny_domains"):
+        if isinstance(raw.get(name), list):
+            known[name] = frozenset(str(v).lower() for v in raw[name])
+    languages = (site.settings or {}).get("languages")
+    if isinstance(languages, list):
+        known["languages"] = tuple(str(v) for v in languages)
+    return SiteConfig(**known)
+
+
+def _reason(reason: Any) -> dict[str, Any]:
+    return {"code": reason.code, "text": reason.text, "weight": reason.weight}
+
+
+def _recordable(submission: Any) -> dict[str, Any]:
+    """The submission as stored with the comment: anonymised IP, so learning can replay it."""
+    data = submission.to_dict()
+    data["user_ip"] = anonymize_ip(submission.user_ip)
+    return data
+
+
+def _with_content(recorded: dict[str, Any], text: str) -> Any:
+    from afterword.spam import Submission
+
+    return Submission.from_dict({**recorded, "content": text})
