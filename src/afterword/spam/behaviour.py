@@ -202,7 +202,7 @@ class Behaviour:
             # Bounded whatever the number of reports: fake "not spam" reports must not buy a
             # blatant text its way in.
             reasons.append(
-                Reason("reported_ham", "nearly the same text was marked as not spam", -1.5)
+                Reason("reported_ham", "nearly the same text was marked as not spam", -1.0)
             )
         if approved:
             reasons.append(Reason(

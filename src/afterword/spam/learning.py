@@ -34,7 +34,7 @@ __all__ = ["Delta", "MAX_NORM", "MAX_STEP", "features", "learn_weight"]
 DIM_BITS = 20
 _MASK = np.uint64((1 << DIM_BITS) - 1)
 MAX_STEP = 1.5
-MAX_NORM = 5.0
+MAX_NORM = 4.0
 LEARNING_RATE = 2.0
 # Largest number of weights kept per site; beyond it the smallest go (a few hundred kB).
 MAX_ENTRIES = 50_000

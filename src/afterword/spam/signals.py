@@ -19,7 +19,7 @@ from importlib import resources
 import tldextract
 
 from afterword.spam.normalize import extract_urls, normalize_text
-from afterword.spam.submission import Submission
+from afterword.spam.submission import Submission, valid_text
 from afterword.spam.verdict import Reason, SiteConfig
 
 __all__ = [
@@ -128,7 +128,9 @@ def registrable_domain(host: str) -> str:
     if not host:
         return ""
     parts = _EXTRACT.extract_str(host)
-    return f"{parts.domain}.{parts.suffix}" if parts.domain and parts.suffix else host
+    if parts.domain and parts.suffix:
+        return f"{parts.domain}.{parts.suffix}"
+    return host.removeprefix("www.")
 
 
 def _host(url: str) -> str:
@@ -178,11 +180,8 @@ def ip_network(ip: str) -> str:
 
 
 def analyse(sub: Submission) -> Facts:
-    content = sub.content[:ANALYSE_CHARS]
-    if not content.isascii():
-        # Lone surrogates (a Submission built by hand from undecodable bytes) cannot be
-        # hashed or stored; make them U+FFFD like any decoding error.
-        content = content.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    # A Submission built by hand may still hold undecodable bytes as lone surrogates.
+    content = valid_text(sub.content[:ANALYSE_CHARS])
     text = normalize_text(content)
     hosts = tuple(h for h in map(_host, extract_urls(text)) if h)
     email = _EMAIL.match(sub.author_email.lower())

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Submission", "parse_bool", "parse_datetime"]
+__all__ = ["Submission", "parse_bool", "parse_datetime", "valid_text"]
 
 # Bounds on what one submission may hold. A hostile client can send anything; these keep
 # memory and per-check work proportional to a real comment. Content is kept whole (the
@@ -45,6 +45,7 @@ _FALSE = frozenset({"0", "false", "no", "off", ""})
 _CONTEXT_KEY = re.compile(r"comment_context(?:\[(\d{0,6})\])?\Z")
 _LANG = re.compile(r"[a-z]{2,3}(?:_[a-z0-9]{2,8})?\Z")
 _ROLE = re.compile(r"[a-z0-9_\-]{1,64}\Z")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _EPOCH = re.compile(r"-?\d{1,13}(?:\.\d+)?\Z")
 
 
@@ -56,9 +57,14 @@ def _clean(value: str, limit: int | None = _MAX_FIELD) -> str:
     """
     if limit is not None and len(value) > limit:
         value = value[:limit]
-    if not value.isascii():
-        value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return value.strip()
+    return valid_text(value).strip()
+
+
+def valid_text(value: str) -> str:
+    """``value`` with every lone surrogate (an undecodable byte) replaced by U+FFFD."""
+    if value.isascii():
+        return value
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def _scalar(value: Any) -> str | None:
