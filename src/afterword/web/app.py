@@ -85,9 +85,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def _include_routers(app: FastAPI) -> None:
     """Mount each capability's router. Each line is one door or page family."""
+    from afterword.akismet import install as install_akismet
     from afterword.comments import install as install_comments
 
     install_comments(app)
+    from afterword.moderation import install as install_moderation
+
+    install_moderation(app)
+    install_akismet(app)
     if app.state.settings.demo:
         from afterword.web.demo import router as demo_router
 

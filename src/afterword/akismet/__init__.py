@@ -1,0 +1,39 @@
+"""The Akismet-compatible REST API: existing clients switch by changing the host.
+
+``install(app)`` is the whole surface the web app needs: it creates the service on
+``app.state.akismet`` (key cache, check-record writer, the app's spam engine), mounts the
+``/1.1`` and ``/1.2`` routes, and flushes waiting check records on shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+__all__ = ["install"]
+
+
+def install(app: FastAPI) -> None:
+    from afterword.akismet.api import router
+    from afterword.akismet.records import RecordWriter
+    from afterword.akismet.service import AkismetService
+    from afterword.web.deps import spam_engine_for
+
+    state = app.state
+    writer = RecordWriter(state.engine)
+    state.akismet = AkismetService(state.sessions, writer, lambda: spam_engine_for(app))
+    app.include_router(router)
+    outer = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(target: Any) -> AsyncIterator[Any]:
+        try:
+            async with outer(target) as maybe_state:
+                yield maybe_state
+        finally:
+            writer.close()
+
+    app.router.lifespan_context = lifespan

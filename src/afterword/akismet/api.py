@@ -1,0 +1,353 @@
+"""The Akismet REST API: ``/1.1/*`` and ``/1.2/*`` as Akismet answers them.
+
+Akismet's conventions, followed exactly because clients depend on them: every answer is
+HTTP 200 with the verdict in a ``text/plain`` body (JSON for the statistics), problems are
+the body ``invalid`` plus an ``X-akismet-debug-help`` header naming them, and that header (or
+an ``X-akismet-alert-*`` one) is never sent on a good answer because some clients raise on
+sight of it. Only transport-level trouble gets a 4xx: a wrong method (405), a body that is
+too large (413, from the middleware) or unreadable (400), and the per-key rate limit (429).
+Server-side failure is a 503 with ``X-akismet-error``: the WordPress plugin then holds the
+comment for moderation and asks again later, which is what should happen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from afterword.akismet.forms import Fields, parse_form
+from afterword.akismet.keys import KeyInfo, blog_matches, key_from_host
+from afterword.akismet.service import AkismetService
+from afterword.akismet.stats import month_bounds, since_of, totals
+from afterword.sites import SiteError, hash_key
+
+__all__ = ["router"]
+
+log = logging.getLogger("afterword.akismet")
+
+router = APIRouter(tags=["akismet"])
+
+THANKS = "Thanks for making the web a better place."
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+# Not one of Akismet's account alert codes (those speak of plans and subscriptions): ours
+# says "slow down", and the message says so in words for the WordPress dashboard.
+RATE_ALERT = "10429"
+_ORDERS = ("total", "spam", "ham", "missed_spam", "false_positives")
+
+
+class Problem(Exception):
+    """An Akismet-style refusal: ``body`` (usually ``invalid``) and the reason for a human."""
+
+    def __init__(self, help_text: str, body: str = "invalid") -> None:
+        super().__init__(help_text)
+        self.help_text = help_text
+        self.body = body
+
+
+def _text(body: str, headers: dict[str, str] | None = None, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type=TEXT, headers=headers)
+
+
+def _header(value: str) -> str:
+    """A header-safe copy: clients' own values end up in messages, and a header is ASCII
+    on one line."""
+    return " ".join(value.encode("ascii", "backslashreplace").decode("ascii").split())
+
+
+def _json(data: Any) -> Response:
+    return Response(json.dumps(data), media_type=JSON)
+
+
+def _first(fields: Fields, *names: str) -> str:
+    for name in names:
+        value = fields.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value and value.strip():
+            return value.strip()
+    return ""
+
+
+async def _fields(request: Request) -> Fields:
+    """Query string and body together; the body wins where both name a field."""
+    fields = parse_form(request.scope.get("query_string", b""))
+    if request.method == "POST":
+        content_type = request.headers.get("content-type", "")
+        if content_type.lower().startswith("multipart/form-data"):
+            form = await request.form()
+            fields.update({name: value for name, value in form.multi_items()
+                           if isinstance(value, str)})
+        else:
+            fields.update(parse_form(await request.body(), content_type))
+    return fields
+
+
+def _service(request: Request) -> AkismetService:
+    return request.app.state.akismet
+
+
+def _key(request: Request, fields: Fields, *names: str) -> str:
+    return _first(fields, *names) or key_from_host(request.headers.get("host", ""))
+
+
+def _site(service: AkismetService, key: str, blog: str | None) -> KeyInfo:
+    """The key's site, checked against the ``blog`` the client claims (None: not asked)."""
+    if not key:
+        raise Problem('Empty "api_key" value: send api_key (or key), or use KEY.your-host')
+    info = service.keys.lookup(key)
+    if info is None:
+        raise Problem("Invalid key: no such API key on this server")
+    if info.revoked:
+        raise Problem("This API key has been revoked")
+    if blog is None:
+        return info
+    if not blog:
+        raise Problem('Missing required field: "blog" (the site\'s front page URL)')
+    try:
+        same = blog_matches(blog, info.site_url)
+    except SiteError:
+        raise Problem(f'The "blog" value is not a site URL: {blog[:200]!r}') from None
+    if not same:
+        raise Problem(f"This key belongs to another site ({info.site_url}), not {blog[:200]}")
+    return info
+
+
+def _limited(request: Request, key: str, info: KeyInfo) -> Response | None:
+    """The per-key rate limit: None when the call may go ahead, else the 429 to send."""
+    decision = request.app.state.rate_limiter.hit(
+        f"akismet:{hash_key(key)[:16]}", info.per_minute, 60.0)
+    if decision.allowed:
+        return None
+    retry = max(1, int(decision.reset_after + 0.999))
+    return _text(f"rate limit exceeded: {info.per_minute} calls a minute for this key\n",
+                 {"Retry-After": str(retry),
+                  "X-akismet-alert-code": RATE_ALERT,
+                  "X-akismet-alert-msg": f"This API key is over its limit of "
+                                         f"{info.per_minute} calls a minute; retry in "
+                                         f"{retry} s."},
+                 status=429)
+
+
+def _commenter_call(request: Request, fields: Fields) -> tuple[AkismetService, str, KeyInfo]:
+    """What comment-check and submit-* require: a key for the ``blog`` and a ``user_ip``."""
+    service = _service(request)
+    key = _key(request, fields, "api_key", "key")
+    info = _site(service, key, _first(fields, "blog"))
+    if not _first(fields, "user_ip", "REMOTE_ADDR"):
+        raise Problem('Missing required field: "user_ip" (the commenter\'s IP address)')
+    return service, key, info
+
+
+Handler = Callable[[Request, Fields], Awaitable[Response]]
+
+
+def _endpoint(path: str, methods: tuple[str, ...]) -> Callable[[Handler], Handler]:
+    """Register ``handler`` for ``path``: wrong methods get a plain 405, refusals become
+    Akismet's ``invalid`` answer, and a failure on our side a 503 with ``X-akismet-error``."""
+
+    def register(handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            if request.method not in methods:
+                return _text(f"{request.method} not allowed here; use {' or '.join(methods)}\n",
+                             {"Allow": ", ".join(methods)}, status=405)
+            try:
+                fields = await _fields(request)
+            except (ValueError, HTTPException) as exc:  # multipart the parser cannot read
+                detail = getattr(exc, "detail", exc)
+                return _text(f"unreadable request body: {detail}\n", status=400)
+            try:
+                return await handler(request, fields)
+            except Problem as problem:
+                return _text(problem.body, {"X-akismet-debug-help": _header(problem.help_text)})
+            except Exception:
+                log.exception("Akismet %s failed", path)
+                return _text("error", {"X-akismet-error": "temporary server problem",
+                                       "Retry-After": "30"}, status=503)
+
+        endpoint.__name__ = handler.__name__
+        endpoint.__doc__ = handler.__doc__
+        router.add_api_route(path, endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                             summary=(handler.__doc__ or "").strip().splitlines()[0],
+                             response_class=Response)
+        return handler
+
+    return register
+
+
+POST = ("POST",)
+GET_OR_POST = ("GET", "POST")
+
+
+@_endpoint("/1.1/verify-key", POST)
+async def verify_key(request: Request, fields: Fields) -> Response:
+    """Whether a key is valid for the site in ``blog``: ``valid`` or ``invalid``."""
+    key = _key(request, fields, "key", "api_key")
+    _site(_service(request), key, _first(fields, "blog"))
+    return _text("valid")
+
+
+@_endpoint("/1.1/comment-check", POST)
+async def comment_check(request: Request, fields: Fields) -> Response:
+    """Is this spam? ``true`` / ``false``, with ``X-akismet-guid`` and the discard tip."""
+    service, key, info = _commenter_call(request, fields)
+    if (refusal := _limited(request, key, info)) is not None:
+        return refusal
+    checked = await run_in_threadpool(service.check, info, fields)
+    headers = {"X-akismet-guid": checked.guid}
+    if checked.verdict.discard:
+        headers["X-akismet-pro-tip"] = "discard"
+    return _text("true" if checked.verdict.is_spam else "false", headers)
+
+
+async def _report(request: Request, fields: Fields, is_spam: bool) -> Response:
+    service, key, info = _commenter_call(request, fields)
+    if (refusal := _limited(request, key, info)) is not None:
+        return refusal
+    reporter = f"akismet:{key[-4:]}:{_first(fields, 'reporter')[:100]}"
+    await run_in_threadpool(service.report, info, fields, is_spam, reporter)
+    return _text(THANKS)
+
+
+@_endpoint("/1.1/submit-spam", POST)
+async def submit_spam(request: Request, fields: Fields) -> Response:
+    """Report spam that was missed; the site's model learns from it at once."""
+    return await _report(request, fields, True)
+
+
+@_endpoint("/1.1/submit-ham", POST)
+async def submit_ham(request: Request, fields: Fields) -> Response:
+    """Report a comment wrongly called spam; the site's model learns from it at once."""
+    return await _report(request, fields, False)
+
+
+def _stats(service: AkismetService, info: KeyInfo, since_value: str) -> dict[str, Any]:
+    try:
+        since = since_of(since_value)
+    except ValueError:
+        raise Problem(f'"from" must be all, N-days, N-months, YYYY-MM or a date; '
+                      f"got {since_value[:50]!r}") from None
+    service.writer.flush()
+    with service.sessions() as session:
+        return totals(session, info.site_id, since).to_dict()
+
+
+@_endpoint("/1.1/get-stats", POST)
+async def get_stats(request: Request, fields: Fields) -> Response:
+    """The site's spam, ham, missed spam, false positives and accuracy (JSON)."""
+    service = _service(request)
+    info = _site(service, _key(request, fields, "key", "api_key"), _first(fields, "blog"))
+    since = _first(fields, "from")
+    return _json(await run_in_threadpool(_stats, service, info, since))
+
+
+@_endpoint("/1.2/get-key-stats", POST)
+async def get_key_stats(request: Request, fields: Fields) -> Response:
+    """The same figures for the key's site; ``blog`` is optional here."""
+    service = _service(request)
+    info = _site(service, _key(request, fields, "key", "api_key"), None)
+    since = _first(fields, "from")
+    return _json(await run_in_threadpool(_stats, service, info, since))
+
+
+def _month(fields: Fields) -> tuple[str, Any, Any]:
+    month = _first(fields, "month")
+    try:
+        start, end = month_bounds(month)
+    except ValueError:
+        raise Problem(f'"month" must be YYYY-MM, got {month[:50]!r}') from None
+    return start.strftime("%Y-%m"), start, end
+
+
+def _bounded_int(fields: Fields, name: str, default: int, low: int, high: int) -> int:
+    raw = _first(fields, name)
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise Problem(f'"{name}" must be a whole number, got {raw[:50]!r}')
+    return max(low, min(high, int(raw)))
+
+
+def _key_sites(service: AkismetService, key: str, info: KeyInfo, fields: Fields) -> Response:
+    label, start, end = _month(fields)
+    fmt = (_first(fields, "format") or "json").lower()
+    if fmt not in ("json", "csv"):
+        raise Problem(f'"format" must be json or csv, got {fmt[:20]!r}')
+    order = _first(fields, "order") or "total"
+    if order not in _ORDERS:
+        raise Problem(f'"order" must be one of {", ".join(_ORDERS)}, got {order[:30]!r}')
+    limit = _bounded_int(fields, "limit", 500, 0, 500)
+    offset = _bounded_int(fields, "offset", 0, 0, 1_000_000)
+    service.writer.flush()
+    with service.sessions() as session:
+        counts = totals(session, info.site_id, start, end)
+    site = info.site_url.split("://", 1)[-1]
+    wanted = _first(fields, "filter")
+    rows = [] if wanted and wanted.lower() not in info.site_url else [{
+        "site": site, "api_calls": str(counts.calls), "spam": str(counts.spam),
+        "ham": str(counts.ham), "missed_spam": str(counts.missed_spam),
+        "false_positives": str(counts.false_positives), "is_revoked": info.revoked,
+    }]
+    total, rows = len(rows), rows[offset:offset + limit]
+    if fmt == "json":
+        return _json({label: rows, "limit": limit, "offset": offset, "total": total})
+    out = io.StringIO()
+    out.write(f"Active sites for {key} during {label} "
+              f"(limit: {limit}, offset: {offset}, total: {total}).\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Site", "Total API Calls", "Spam", "Ham", "Missed Spam",
+                     "False Positives", "Is Revoked"])
+    for row in rows:
+        writer.writerow([row["site"], row["api_calls"], row["spam"], row["ham"],
+                         row["missed_spam"], row["false_positives"],
+                         "true" if row["is_revoked"] else "false"])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
+
+
+@_endpoint("/1.2/key-sites", GET_OR_POST)
+async def key_sites(request: Request, fields: Fields) -> Response:
+    """Per-site usage of the key for a month: api_calls, spam, ham, missed spam, false positives."""
+    service = _service(request)
+    key = _key(request, fields, "api_key", "key")
+    info = _site(service, key, None)
+    return await run_in_threadpool(_key_sites, service, key, info, fields)
+
+
+def _usage(service: AkismetService, info: KeyInfo) -> dict[str, Any]:
+    _, start, end = _month({})
+    service.writer.flush()
+    with service.sessions() as session:
+        used = totals(session, info.site_id, start, end).calls
+    return {"limit": "none", "usage": used, "percentage": "0.00", "throttled": False}
+
+
+@_endpoint("/1.2/usage-limit", GET_OR_POST)
+async def usage_limit(request: Request, fields: Fields) -> Response:
+    """This month's usage: Afterword sets no monthly limit, so ``limit`` is ``none``."""
+    service = _service(request)
+    info = _site(service, _key(request, fields, "api_key", "key"), None)
+    return _json(await run_in_threadpool(_usage, service, info))
+
+
+@_endpoint("/1.1/get-subscription", POST)
+async def get_subscription(request: Request, fields: Fields) -> Response:
+    """The account as the WordPress plugin's settings page asks for it (always active)."""
+    info = _site(_service(request), _key(request, fields, "key", "api_key"),
+                 _first(fields, "blog"))
+    return _json({"status": "active", "account_name": info.site_name,
+                  "account_type": "self-hosted", "limit_reached": False})
+
+
+@_endpoint("/1.1/deactivate", POST)
+async def deactivate(request: Request, fields: Fields) -> Response:
+    """The WordPress plugin says goodbye when its key is removed; nothing to undo here."""
+    _site(_service(request), _key(request, fields, "key", "api_key"), _first(fields, "blog"))
+    return _text("deactivated")

@@ -1,0 +1,94 @@
+"""Decoding the bodies Akismet clients send, whatever they got wrong.
+
+Clients post ``application/x-www-form-urlencoded`` in the site's own charset (the WordPress
+plugin says so in ``Content-Type`` and again in ``blog_charset``), PHP encodes arrays as
+``name%5B0%5D=...``, and some send bytes that are not valid in any charset. The standard
+parsers either reject such bodies or silently decode them as UTF-8; a spam check must answer
+all of them, so this module never raises: undecodable bytes become U+FFFD and a percent sign
+that starts no escape stays as it is.
+"""
+
+from __future__ import annotations
+
+import codecs
+from functools import lru_cache
+from urllib.parse import unquote_to_bytes
+
+__all__ = ["Fields", "charset_of", "parse_form"]
+
+#: Field name -> its value, or all its values in order when the name was repeated.
+Fields = dict[str, str | list[str]]
+
+# A body of 1 MiB (the default limit) holds at most this many pairs worth keeping; a flood
+# of empty pairs must not turn into a million dict entries.
+_MAX_PAIRS = 2000
+_PROBE = b"api_key=abc&blog=https%3A%2F%2Fx.example+1"
+
+
+@lru_cache(maxsize=64)
+def charset_of(declared: str) -> str:
+    """A Python text codec for a declared charset; UTF-8 when unknown or unusable.
+
+    ``codecs.lookup`` also knows transforms such as ``rot13`` and ``zlib`` that would turn the
+    body into something else entirely, and a urlencoded body is ASCII at heart (names, ``=``,
+    ``&``, the key), so only text encodings that leave ASCII alone are taken: not UTF-16.
+    """
+    name = declared.strip().strip("\"'").lower()
+    if not name or name in ("utf-8", "utf8"):
+        return "utf-8"
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return "utf-8"
+    if not getattr(info, "_is_text_encoding", True):
+        return "utf-8"
+    try:
+        ascii_safe = _PROBE.decode(info.name) == _PROBE.decode("ascii")
+    except (UnicodeError, ValueError):
+        return "utf-8"
+    return info.name if ascii_safe else "utf-8"
+
+
+def _content_type_charset(content_type: str) -> str:
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value
+    return ""
+
+
+def _decode(raw: bytes, charset: str) -> str:
+    if raw.isascii() and b"%" not in raw and b"+" not in raw:
+        return raw.decode("ascii")
+    data = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        return data.decode(charset, "replace")
+    except (LookupError, UnicodeError, ValueError):  # codecs with strict internals (idna)
+        return data.decode("utf-8", "replace")
+
+
+def parse_form(body: bytes, content_type: str = "") -> Fields:
+    """Parse a urlencoded body (or query string) leniently; see the module docstring.
+
+    The charset is ``blog_charset`` when the body names one, else the ``Content-Type``
+    parameter, else UTF-8. Names are decoded as UTF-8 (they are ASCII in every client).
+    """
+    pairs = [p.partition(b"=") for p in body.split(b"&", _MAX_PAIRS)[:_MAX_PAIRS] if p]
+    declared = _content_type_charset(content_type)
+    for name, _, value in pairs:
+        if name == b"blog_charset":
+            declared = _decode(value, "ascii")
+            break
+    charset = charset_of(declared)
+    fields: Fields = {}
+    for raw_name, _, raw_value in pairs:
+        name = _decode(raw_name, "utf-8")
+        value = _decode(raw_value, charset)
+        previous = fields.get(name)
+        if previous is None:
+            fields[name] = value
+        elif isinstance(previous, list):
+            previous.append(value)
+        else:
+            fields[name] = [previous, value]
+    return fields

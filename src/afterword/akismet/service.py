@@ -1,0 +1,114 @@
+"""What the Akismet endpoints do, apart from HTTP: check, record, learn, count.
+
+The router in ``api.py`` turns requests into calls here and results into Akismet's answers;
+this module knows nothing of headers or status codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from afterword.akismet.forms import Fields
+from afterword.akismet.keys import KeyCache, KeyInfo
+from afterword.akismet.records import RecordWriter
+from afterword.db.models import SpamCheck
+from afterword.privacy.ip import anonymize_ip
+from afterword.web.metrics import CHECKS
+
+__all__ = ["AkismetService", "Checked", "content_key"]
+
+
+def content_key(submission: Any) -> str:
+    """Digest of author and text: how a submit-* without a guid finds its check."""
+    raw = f"{submission.author.strip().lower()}\0{submission.content}"
+    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+
+
+class Checked:
+    """A check's answer: the verdict and the guid the client may send back."""
+
+    __slots__ = ("guid", "verdict")
+
+    def __init__(self, guid: str, verdict: Any) -> None:
+        self.guid = guid
+        self.verdict = verdict
+
+
+class AkismetService:
+    """One per app: key cache, record writer and the app's spam engine."""
+
+    def __init__(self, sessions: sessionmaker[Session], writer: RecordWriter,
+                 spam_engine: Callable[[], Any]) -> None:
+        self.sessions = sessions
+        self.keys = KeyCache(sessions)
+        self.writer = writer
+        # Resolved on first use, so the model loads when the first check arrives.
+        self._spam_engine = spam_engine
+
+    def check(self, info: KeyInfo, fields: Fields) -> Checked:
+        """Score, then queue the record; the answer does not wait for the database."""
+        from afterword.spam import Submission
+
+        submission = Submission.from_fields(fields)
+        verdict = self._spam_engine().check(str(info.site_id), submission, info.spam_config)
+        guid = str(uuid.uuid4())
+        recorded = submission.to_dict()
+        recorded["user_ip"] = anonymize_ip(submission.user_ip)
+        self.writer.add({
+            "guid": guid,
+            "site_id": info.site_id,
+            "created_at": datetime.now(UTC),
+            "is_spam": verdict.is_spam,
+            "discard": verdict.discard,
+            "probability": verdict.probability,
+            "reasons": [reason.to_dict() for reason in verdict.reasons],
+            "is_test": submission.is_test,
+            "submission": recorded,
+            "content_key": content_key(submission),
+        })
+        if not submission.is_test:
+            CHECKS.labels(verdict="discard" if verdict.discard
+                          else "spam" if verdict.is_spam else "ham").inc()
+        return Checked(guid, verdict)
+
+    def report(self, info: KeyInfo, fields: Fields, is_spam: bool, reporter: str) -> bool:
+        """submit-spam / submit-ham: mark the check and teach the engine.
+
+        The check is found by ``guid``, else by author and text (the newest such check of
+        this site). The engine learns from the submission as it was checked when the check is
+        found, else from the fields of this call. Returns whether a check was found. Test
+        submissions (``is_test`` on this call or on the check) teach and count nothing.
+        """
+        from afterword.spam import Submission
+
+        given = Submission.from_fields(fields)
+        if given.is_test:
+            return False
+        self.writer.flush()  # the check may still be waiting in memory
+        guid = fields.get("guid")
+        guid = guid if isinstance(guid, str) else ""
+        with self.sessions() as session:
+            query = select(SpamCheck).where(SpamCheck.site_id == info.site_id)
+            if guid:
+                query = query.where(SpamCheck.guid == guid.strip()[:36])
+            else:
+                query = query.where(SpamCheck.content_key == content_key(given))
+            check = session.scalars(query.order_by(SpamCheck.id.desc()).limit(1)).first()
+            if check is not None and check.is_test:
+                return True
+            learned_from = given
+            if check is not None:
+                learned_from = Submission.from_dict(check.submission)
+                check.feedback = "spam" if is_spam else "ham"
+                check.feedback_at = datetime.now(UTC)
+                session.commit()
+        self._spam_engine().learn(str(info.site_id), learned_from, is_spam,
+                                  reporter=reporter)
+        return check is not None
