@@ -6,7 +6,12 @@ comment's status (moderation, erasure) use :func:`set_status` so thread counts s
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 
 from afterword.comments.pipeline import CommentService, Policy
 from afterword.comments.store import set_status
@@ -24,3 +29,15 @@ def install(app: FastAPI) -> None:
                                     state.rate_limiter, lambda: spam_engine_for(app))
     for router in (api.router, feeds.router, nojs.router, assets.router):
         app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """422 with FastAPI's usual body, encoded so that any input can be echoed.
+
+    FastAPI's default handler echoes the offending input with ``ensure_ascii=False``, and
+    a lone surrogate in the JSON body (``"\\ud800"``) then fails to encode: a 500 for bad
+    input. ASCII-escaped JSON can carry every string.
+    """
+    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")

@@ -144,6 +144,8 @@ def thread_page(session: Session, comments: CommentService, site: Site, url: str
                 ) -> dict[str, Any]:
     """The JSON body of a thread page; also what the no-JavaScript page renders."""
     canonical = store.thread_url(site.url, url)
+    if cursor:  # refuse a bad cursor even where there is nothing to page through
+        store.decode_cursor("oldest" if root else sort, cursor)
     thread = store.find_thread(session, site.id, canonical)
     rows: list[Any] = []
     more: set[int] = set()

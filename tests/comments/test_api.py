@@ -1,0 +1,328 @@
+"""The comment API as a widget (or any client) uses it, against a real SQLite database."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+from comments.comments_kit import ARTICLE, SITE, Reader, configure
+from sqlalchemy import select, update
+
+from afterword.comments import set_status
+from afterword.db.models import Comment
+
+
+def test_posted_comment_is_shown_rendered_without_personal_data(reader):
+    posted = reader.posted("Hello *harbour*", author="Ann", email="ann@example.org",
+                           website="ann.example")
+    assert posted["status"] == "published"
+    page = reader.page()
+    [shown] = page["comments"]
+    assert shown["id"] == posted["comment"]["id"]
+    assert shown["html"] == "<p>Hello <em>harbour</em></p>\n"
+    assert shown["author"] == "Ann" and shown["website"] == "https://ann.example"
+    assert "ann@example.org" not in reader.client.get(
+        "/api/v1/threads", params={"site": SITE, "url": ARTICLE}).text
+    assert page["thread"]["count"] == 1
+
+
+def test_stored_ip_is_anonymised(reader, sessions):
+    reader.posted()
+    with sessions() as session:
+        ip, ip_hash = session.execute(select(Comment.ip, Comment.ip_hash)).one()
+    # TestClient connects as "testclient", not an address: nothing identifying is kept.
+    assert ip in ("", "0.0.0.0") and len(ip_hash) <= 32
+
+
+def test_replies_nest_and_attach_at_the_deepest_allowed_level(reader, sessions):
+    configure(sessions, ip_per_minute=10_000, thread_per_minute=10_000, max_depth=3)
+    root = reader.posted("root")["comment"]
+    one = reader.posted("one", parent=root["id"])["comment"]
+    two = reader.posted("two", parent=one["id"])["comment"]
+    three = reader.posted("three", parent=two["id"])["comment"]
+    assert (one["depth"], two["depth"]) == (1, 2)
+    assert three["parent"] == one["id"] and three["depth"] == 2  # sibling of "two"
+    shown = {c["id"]: c["parent"] for c in reader.page()["comments"]}
+    assert shown == {root["id"]: None, one["id"]: root["id"], two["id"]: one["id"],
+                     three["id"]: one["id"]}
+
+
+def test_parent_must_be_in_the_same_thread(reader, client):
+    other = Reader(client, SITE + "/other").posted()["comment"]
+    r = reader.post(parent=other["id"])
+    assert r.status_code == 400 and "not in this thread" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("url, status", [
+    ("https://elsewhere.example/post", 400),
+    ("javascript:alert(1)", 400),
+    ("not a url", 400),
+])
+def test_url_must_belong_to_the_site(reader, url, status):
+    r = reader.post(url=url)
+    assert r.status_code == status
+
+
+def test_unknown_site_is_404(client, site):
+    r = client.get("/api/v1/threads", params={"site": "https://nobody.example", "url": ARTICLE})
+    assert r.status_code == 404 and r.json() == {"detail": "unknown site"}
+
+
+@pytest.mark.parametrize("token", ["", "forged.token.value"])
+def test_render_token_is_required(reader, token):
+    r = reader.post(token=token)
+    assert r.status_code == 400 and "reload the page" in r.json()["detail"]
+
+
+def test_rate_limit_per_ip_prefix(reader, sessions):
+    configure(sessions, ip_per_minute=2)
+    assert reader.post().status_code == 201
+    assert reader.post().status_code == 201
+    r = reader.post()
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+
+
+def test_rate_limit_per_thread(reader, sessions):
+    configure(sessions, ip_per_minute=100, thread_per_minute=1)
+    assert reader.post().status_code == 201
+    assert reader.post().status_code == 429
+    assert Reader(reader.client, SITE + "/another").post().status_code == 201
+
+
+def test_honeypot_spam_is_hidden_and_only_called_pending(reader, sessions):
+    posted = reader.posted("Nice post", honeypot="http://spam.example")
+    assert posted["status"] == "pending"
+    assert reader.page()["comments"] == []
+    with sessions() as session:
+        comment = session.get(Comment, posted["comment"]["id"])
+        assert comment.status == "spam"
+        assert comment.spam_probability is not None
+        assert "honeypot" in [r["code"] for r in comment.spam_reasons]
+
+
+def test_moderation_all_holds_every_comment(reader, sessions):
+    configure(sessions, ip_per_minute=100, moderation="all")
+    assert reader.posted()["status"] == "pending"
+    page = reader.page()
+    assert page["comments"] == [] and page["thread"]["count"] == 0
+
+
+def test_moderation_links_holds_only_comments_with_links(reader, sessions):
+    configure(sessions, ip_per_minute=100, moderation="links")
+    assert reader.posted("no links here")["status"] == "published"
+    assert reader.posted("see [this](https://x.example)")["status"] == "pending"
+
+
+def test_moderation_first_comment_trusts_approved_authors(reader, sessions):
+    configure(sessions, ip_per_minute=100, moderation="first-comment")
+    first = reader.posted(email="new@example.org")
+    assert first["status"] == "pending"
+    with sessions() as session:  # a moderator approves it
+        set_status(session, session.get(Comment, first["comment"]["id"]), "published")
+        session.commit()
+    assert reader.posted(email="new@example.org")["status"] == "published"
+    assert reader.posted(email="other@example.org")["status"] == "pending"
+    assert reader.page()["thread"]["count"] == 2
+
+
+def test_require_email(reader, sessions):
+    configure(sessions, ip_per_minute=100, require_email=True)
+    assert reader.post(email="").status_code == 400
+    assert reader.post(email="a@example.org").status_code == 201
+
+
+def test_edit_with_token_within_window(reader):
+    posted = reader.posted("first words")
+    auth = {"authorization": "Bearer " + posted["edit_token"]}
+    r = reader.client.patch(f"/api/v1/comments/{posted['comment']['id']}",
+                            json={"text": "better **words**"}, headers=auth)
+    assert r.status_code == 200
+    [shown] = reader.page()["comments"]
+    assert shown["html"] == "<p>better <strong>words</strong></p>\n" and shown["edited"]
+
+
+def test_nobody_else_can_edit_or_delete(reader):
+    mine = reader.posted("mine")
+    theirs = reader.posted("theirs")
+    path = f"/api/v1/comments/{theirs['comment']['id']}"
+    for headers in ({"authorization": "Bearer " + mine["edit_token"]},
+                    {"authorization": "Bearer garbage"}, {}):
+        assert reader.client.patch(path, json={"text": "x"}, headers=headers).status_code in (
+            403, 422)
+        assert reader.client.delete(path, headers=headers).status_code in (403, 422)
+    assert [c["html"] for c in reader.page()["comments"]] == ["<p>theirs</p>\n", "<p>mine</p>\n"]
+
+
+def test_edit_window_closes(reader, sessions):
+    configure(sessions, ip_per_minute=100, edit_window=1)
+    posted = reader.posted()
+    time.sleep(2.1)
+    r = reader.client.delete(f"/api/v1/comments/{posted['comment']['id']}",
+                             headers={"authorization": "Bearer " + posted["edit_token"]})
+    assert r.status_code == 403 and "edit window" in r.json()["detail"]
+
+
+def test_delete_without_replies_removes_the_comment(reader, sessions):
+    posted = reader.posted(email="gone@example.org")
+    r = reader.client.delete(f"/api/v1/comments/{posted['comment']['id']}",
+                             headers={"authorization": "Bearer " + posted["edit_token"]})
+    assert r.status_code == 204
+    page = reader.page()
+    assert page["comments"] == [] and page["thread"]["count"] == 0
+    with sessions() as session:
+        assert session.scalar(select(Comment).where(Comment.email == "gone@example.org")) is None
+
+
+def test_delete_with_replies_leaves_an_anonymous_placeholder(reader):
+    root = reader.posted("root words", author="Root")
+    reply = reader.posted("reply", parent=root["comment"]["id"])
+    reader.client.delete(f"/api/v1/comments/{root['comment']['id']}",
+                         headers={"authorization": "Bearer " + root["edit_token"]})
+    shown = reader.page()["comments"]
+    assert [c["id"] for c in shown] == [root["comment"]["id"], reply["comment"]["id"]]
+    assert shown[0]["deleted"] and shown[0]["author"] == "" and shown[0]["html"] == ""
+
+
+def test_keyset_pages_cover_the_thread_once_in_order(reader):
+    ids = [reader.posted(f"comment {i}")["comment"]["id"] for i in range(25)]
+    for sort, expected in (("newest", ids[::-1]), ("oldest", ids)):
+        seen, cursor = [], None
+        while True:
+            page = reader.page(sort=sort, limit=10, **({"cursor": cursor} if cursor else {}))
+            seen += [c["id"] for c in page["comments"]]
+            cursor = page["next"]
+            if not cursor:
+                break
+        assert seen == expected
+
+
+def test_top_sort_orders_by_likes(reader, sessions):
+    ids = [reader.posted(f"c{i}")["comment"]["id"] for i in range(5)]
+    with sessions() as session:
+        for likes, cid in zip((3, 9, 0, 9, 1), ids):
+            session.execute(update(Comment).where(Comment.id == cid).values(likes=likes))
+        session.commit()
+    first = reader.page(sort="top", limit=2)
+    second = reader.page(sort="top", limit=3, cursor=first["next"])
+    order = [c["id"] for c in first["comments"] + second["comments"]]
+    assert order == [ids[3], ids[1], ids[0], ids[4], ids[2]]
+
+
+def test_cursor_of_another_sort_is_refused(reader):
+    for i in range(3):
+        reader.posted(f"c{i}")
+    cursor = reader.page(limit=1)["next"]
+    r = reader.client.get("/api/v1/threads", params={"site": SITE, "url": ARTICLE,
+                                                     "sort": "top", "cursor": cursor})
+    assert r.status_code == 400
+
+
+def test_many_replies_are_paged_per_root(reader):
+    root = reader.posted("root")["comment"]["id"]
+    replies = [reader.posted(f"r{i}", parent=root)["comment"]["id"] for i in range(7)]
+    page = reader.page(limit=3)
+    assert page["more_replies"] == [root]
+    assert [c["id"] for c in page["comments"]] == [root] + replies[:3]
+    rest = reader.page(root=root, limit=10, cursor=None)
+    assert [c["id"] for c in rest["comments"]] == replies
+
+
+def test_counts_for_many_urls(client, site):
+    Reader(client, SITE + "/a").posted()
+    Reader(client, SITE + "/a").posted()
+    Reader(client, SITE + "/b").posted()
+    urls = [SITE + "/a", "HTTPS://BLOG.EXAMPLE/b#comments", SITE + "/none",
+            "https://other.example/a"]
+    r = client.post("/api/v1/counts", json={"site": SITE, "urls": urls})
+    assert r.json() == dict(zip(urls, (2, 1, 0, 0)))
+
+
+def test_preview_renders_like_the_published_comment(client):
+    r = client.post("/api/v1/preview", json={"text": "*hi* <script>alert(1)</script>"})
+    assert r.json() == {"html": "<p><em>hi</em> &lt;script&gt;alert(1)&lt;/script&gt;</p>\n"}
+
+
+def test_atom_feeds_list_published_comments_only(reader, sessions, client):
+    reader.posted("visible one", author="Vee")
+    configure(sessions, ip_per_minute=100, moderation="all")
+    reader.posted("held back")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    for path, params in (("thread", {"site": SITE, "url": ARTICLE}), ("site", {"site": SITE})):
+        r = client.get(f"/api/v1/feeds/{path}", params=params)
+        assert r.headers["content-type"].startswith("application/atom+xml")
+        feed = ET.fromstring(r.content)
+        contents = [e.findtext("a:content", namespaces=ns) for e in feed.findall("a:entry", ns)]
+        assert contents == ["<p>visible one</p>\n"]
+
+
+def test_openapi_documents_the_comment_api(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/threads", "/api/v1/comments", "/api/v1/comments/{comment_id}",
+                 "/api/v1/counts", "/api/v1/preview", "/api/v1/feeds/thread",
+                 "/api/v1/feeds/site"):
+        assert path in paths
+    assert {"patch", "delete"} <= set(paths["/api/v1/comments/{comment_id}"])
+
+
+BAD_BODIES = [
+    b"not json", b"[]", b"{}", b'{"site": 1, "url": [], "text": {}}',
+    b'{"site": "https://blog.example", "url": "https://blog.example/x", "text": "\\u0000\\ud800"}',
+    b'{"site": "https://blog.example", "url": "https://blog.example/x", "text": "a", "parent": 99999999999999999999999}',
+    b'{"site": "https://blog.example", "url": "https://blog.example/x", "text": "a", "parent": -1}',
+    b'{"site": "https://blog.example", "url": "https://blog.example:99999/x", "text": "a"}',
+    b'{"site": "https://blog.example", "url": "https://[::1/x", "text": "a"}',
+    b'{"site": "%%%", "url": "https://blog.example/x", "text": "a"}',
+    b'{"site": "https://blog.example", "url": "https://blog.example/x", "text": "' + b"x" * 20_000 + b'"}',
+]
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_bad_posts_get_a_clear_4xx(client, site, body):
+    r = client.post("/api/v1/comments", content=body,
+                    headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500 and "detail" in r.json()
+
+
+@pytest.mark.parametrize("params", [
+    {"sort": "random"}, {"limit": 0}, {"limit": 10_000}, {"cursor": "%%%"},
+    {"cursor": "dC4xMg"}, {"root": -5}, {"url": "ftp://blog.example/x"},
+])
+def test_bad_thread_queries_get_a_clear_4xx(client, site, params):
+    r = client.get("/api/v1/threads", params={"site": SITE, "url": ARTICLE, **params})
+    assert 400 <= r.status_code < 500 and "detail" in r.json()
+
+
+def test_nul_bytes_are_dropped(reader):
+    # PostgreSQL refuses NUL in text; lone surrogates are refused earlier (BAD_BODIES).
+    posted = reader.posted("null\x00byte")
+    assert posted["comment"]["html"] == "<p>nullbyte</p>\n"
+
+
+def test_the_same_flow_on_postgres(fresh_postgres, settings):
+    from fastapi.testclient import TestClient
+
+    from afterword.db.migrate import upgrade
+    from afterword.db.session import create_db_engine, make_session_factory
+    from afterword.sites import add_site
+    from afterword.web.app import create_app
+
+    engine = create_db_engine(fresh_postgres)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        add_site(session, SITE)
+        session.commit()
+    configure(sessions, ip_per_minute=100)
+    with TestClient(create_app(settings, engine)) as client:
+        reader = Reader(client)
+        root = reader.posted("on postgres \x00")["comment"]["id"]
+        reply = reader.posted("reply", parent=root)
+        page = reader.page()
+        assert [c["id"] for c in page["comments"]] == [root, reply["comment"]["id"]]
+        r = client.delete(f"/api/v1/comments/{reply['comment']['id']}",
+                          headers={"authorization": "Bearer " + reply["edit_token"]})
+        assert r.status_code == 204
+        assert client.post("/api/v1/counts", json={"site": SITE, "urls": [ARTICLE]}).json() == {
+            ARTICLE: 1}
+    engine.dispose()
