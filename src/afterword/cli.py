@@ -20,6 +20,7 @@ import typer
 from afterword import __version__
 from afterword.config import Settings, load_settings
 from afterword.errors import AfterwordError
+from afterword.moderation.cli import mail_app
 
 app = typer.Typer(
     name="afterword",
@@ -41,6 +42,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(sites_app, name="sites")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(mail_app, name="mail")
 
 ConfigOpt = Annotated[
     Optional[Path],

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Proxies trusted for X-Forwarded-For/Proto (comma-separated)."
     )
     demo: bool = Field(False, description="Serve the demo site with sample articles at /.")
+    smtp_host: str | None = Field(None, description="SMTP server for notifications (unset: no email).")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        "starttls", description="none, starttls (upgrade on connect) or tls (implicit, port 465)."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login (optional).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (optional).")
+    mail_from: str = Field("afterword@localhost", description="From address of notifications.")
 
     @field_validator("database_url")
     @classmethod
@@ -123,6 +131,7 @@ class Settings(BaseSettings):
         data = self.model_dump(mode="json")
         data["secret_key"] = "********" if self.secret_key else "(generated in data_dir)"
         data["database_url"] = _mask_url_password(self.database_url)
+        data["smtp_password"] = "********" if self.smtp_password else None
         if self.redis_url:
             data["redis_url"] = _mask_url_password(self.redis_url)
         return data

@@ -133,6 +133,7 @@ class SpamCheck(Base):
     metadata_purged: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str] = mapped_column(Text, default="")
 
+
 class Thread(Base):
     """One article's comment thread, keyed by the site and the article's normalised URL.
 
@@ -196,3 +197,157 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     likes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ModRule(Base):
+    """A ban or list entry: ip, prefix, email, author, domain, word_hold or word_reject.
+
+    ``site_id`` NULL means every site (only owners create those). Expired rows are ignored,
+    not deleted, so the list shows what was banned and when it lapsed.
+    """
+
+    __tablename__ = "mod_rules"
+    __table_args__ = (Index("ix_mod_rules_site_kind", "site_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(320), comment="personal data (may be an address)")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ModAction(Base):
+    """One moderator action on one site's comments, with what is needed to undo it.
+
+    A bulk action over several sites writes one row per site sharing ``batch``. ``undo`` holds
+    ``[[comment_id, previous_status], ...]``. The two counters feed the dashboard's measured
+    false positives / missed spam.
+    """
+
+    __tablename__ = "mod_actions"
+    __table_args__ = (Index("ix_mod_actions_user_batch", "user_id", "batch"),
+                      Index("ix_mod_actions_site_time", "site_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    false_positives: Mapped[int] = mapped_column(Integer, default=0)
+    missed_spam: Mapped[int] = mapped_column(Integer, default=0)
+    undo: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CommentEdit(Base):
+    """The text a comment had before a moderator edited it."""
+
+    __tablename__ = "comment_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    editor: Mapped[str] = mapped_column(String(100), default="")
+    old_text: Mapped[str] = mapped_column(Text, comment="personal data")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Outbox(Base):
+    """A notification waiting to go out (email or webhook), so a dead receiver loses nothing.
+
+    ``lease_until`` lets several workers share the queue: a worker claims a row by moving its
+    lease forward, and a crashed worker's claim simply lapses.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, comment="personal data (addresses)")
+    status: Mapped[str] = mapped_column(String(8), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Webhook(Base):
+    """A receiver of a site's comment events, signed with its own secret (HMAC-SHA256)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReplySubscription(Base):
+    """A commenter asked (when posting) to be told by email about approved replies."""
+
+    __tablename__ = "reply_subscriptions"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), comment="personal data")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CommentNotice(Base):
+    """Marks a comment (or a comment's approval) whose notifications were queued, once."""
+
+    __tablename__ = "comment_notices"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    event: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ModeratorPrefs(Base):
+    """How a moderator wants to hear about pending comments: each, digest or off."""
+
+    __tablename__ = "moderator_prefs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    notify: Mapped[str] = mapped_column(String(8), default="each")
+    digest_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    last_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
+
+
+class AdminSession(Base):
+    """A signed-in browser. Server-side, so logout and a password change end it for good."""
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginFailure(Base):
+    """Failed sign-ins per account: enough of them lock the account for a while."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

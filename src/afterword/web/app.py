@@ -89,6 +89,9 @@ def _include_routers(app: FastAPI) -> None:
     from afterword.comments import install as install_comments
 
     install_comments(app)
+    from afterword.moderation import install as install_moderation
+
+    install_moderation(app)
     install_akismet(app)
     if app.state.settings.demo:
         from afterword.web.demo import router as demo_router
