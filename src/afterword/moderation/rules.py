@@ -77,20 +77,18 @@ def normalise(kind: str, value: str) -> str:
         host = domains_in(value)
         if not host:
             raise RuleError(f"not a domain: {value!r} (expected e.g. spam.example)")
-        return host[0].removeprefix("www.")
+        return host[0]
     return value[:320]
 
 
 def domains_in(text: str) -> list[str]:
-    """Host names linked or written in ``text``, lower-case, in order of appearance."""
+    """Host names linked or written in ``text``, lower-case without ``www.``, in order."""
+    hosts = [m.group(1).split("@")[-1].split(":")[0] for m in _URL_HOST.finditer(text)]
+    hosts += [m.group(1) for m in _BARE_DOMAIN.finditer(text)]
     found: list[str] = []
-    for match in _URL_HOST.finditer(text):
-        host = match.group(1).split("@")[-1].split(":")[0].strip(".").lower()
+    for host in hosts:
+        host = host.strip(".").lower().removeprefix("www.")
         if host and host not in found:
-            found.append(host)
-    for match in _BARE_DOMAIN.finditer(text):
-        host = match.group(1).lower()
-        if host not in found:
             found.append(host)
     return found
 
