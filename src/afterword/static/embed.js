@@ -269,7 +269,7 @@ var req = this.config.require_email;
 var form = el("form", {novalidate: true, "aria-label": parent ? t.replyTo.replace("{name}", parent.author || t.anon) : t.leave}, [
 el("h3", {text: parent ? t.replyTo.replace("{name}", parent.author || t.anon) : t.leave}),
 el("label", {"for": text.id, text: t.comment}), text, preview,
-el("p", {"class": "aw-hint", id: "aw-hint" + n, text: t.hint}),
+el("div", {"class": "aw-actions"}, [toggle, el("span", {"class": "aw-hint", id: "aw-hint" + n, text: t.hint})]),
 el("div", {"class": "aw-row"}, [
 field("author", t.name, "text", {autocomplete: "name", maxlength: "100"}),
 field("email", req ? t.emailReq : t.email, "email", {autocomplete: "email", maxlength: "254", required: req}),
