@@ -12,6 +12,7 @@ nothing either.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
@@ -268,7 +269,8 @@ def smtp_send(settings: Settings, to: str, subject: str, body: str,
     """Send one email now through the configured server; raises :class:`MailError`."""
     if not settings.smtp_host:
         raise MailError("no SMTP server configured (set smtp_host)")
-    message = EmailMessage()
+    # Long List-Unsubscribe URLs must stay one <...> token, not become encoded words.
+    message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject
