@@ -33,7 +33,8 @@ def test_learning_counters_and_history_survive_a_restart(tmp_path: Path) -> None
         first.check("1", comment(REPEATED, author=f"R{i}", author_email=f"r{i}@example.org"))
     first.note_approved("1", comment(HAM[0], author="Sam", author_email="sam@example.org"))
     learned = first.check("1", comment(SIMILAR), observe=False)
-    first._store._engine.dispose()  # noqa: SLF001 - the process goes away
+    first._store.close()  # noqa: SLF001 - the process shuts down
+    first._store._engine.dispose()  # noqa: SLF001
 
     second = worker(url)
     assert second.check("1", comment(SIMILAR), observe=False) == learned

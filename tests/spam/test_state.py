@@ -18,12 +18,16 @@ def store(request: pytest.FixtureRequest) -> StateStore:
     if request.param == "memory":
         return MemoryStore()
     if request.param == "sqlite":
-        return SqlStateStore(request.getfixturevalue("sessions"))
+        sql = SqlStateStore(request.getfixturevalue("sessions"))
+        request.addfinalizer(sql.close)
+        return sql
     if request.param == "postgres":
         engine = create_db_engine(request.getfixturevalue("fresh_postgres"))
         upgrade(engine)
         request.addfinalizer(engine.dispose)
-        return SqlStateStore(make_session_factory(engine))
+        sql = SqlStateStore(make_session_factory(engine))
+        request.addfinalizer(sql.close)
+        return sql
     from afterword.spam.redis_store import RedisStateStore
 
     return RedisStateStore(

@@ -10,16 +10,23 @@ Two choices worth knowing:
 * Blob updates are compare-and-swap (``UPDATE ... WHERE value = old``) retried on conflict:
   the same code is correct on SQLite and PostgreSQL without locking hints, and learning is
   rare enough that a retry costs nothing.
-* On SQLite, behaviour events are committed with ``synchronous=NORMAL`` instead of the
-  connection's ``FULL``. They are soft counters: after a power cut the last few may be
-  missing, which changes no verdict in a way that matters, while an fsync per check would
-  cap a site at a few thousand checks per second. Learned state keeps full durability.
+* Behaviour events are soft counters, so they are written behind: each process buffers
+  them for at most ``FLUSH_SECONDS`` (or ``FLUSH_ROWS`` rows) and commits them in one
+  transaction, on SQLite with ``synchronous=NORMAL`` rather than the connection's ``FULL``.
+  This process counts its own buffered events at once; other workers see them within
+  ``FLUSH_SECONDS``; a crash loses at most that much velocity history, which changes no
+  verdict that matters. A commit (and an fsync) per check would instead cap a site at a
+  few hundred checks per second. Learned state is written at once, with full durability.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import logging
 import re
+import threading
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +38,9 @@ from afterword.spam.state import COUNT_CAP, Count
 
 __all__ = ["SqlStateStore"]
 
+_log = logging.getLogger(__name__)
+FLUSH_SECONDS = 0.05
+FLUSH_ROWS = 2_000
 _MAX_KEY = 64
 _CAS_TRIES = 50
 # Pruning looks at this many of the oldest events per call and no further: without an index
@@ -86,6 +96,12 @@ class SqlStateStore:
         self._named = self._sqlite or bind.dialect.paramstyle == "named"
         self._blob_null = "CAST(NULL AS BLOB)" if self._sqlite else "CAST(NULL AS BYTEA)"
         self._sql: dict[Any, str] = {}
+        self._lock = threading.Lock()  # guards the buffer below
+        self._flushing = threading.Lock()  # one flush at a time, in commit order
+        self._rows: list[tuple[str, str, str, float]] = []
+        self._pending: dict[tuple[str, str, str], list[float]] = {}
+        self._timer: threading.Timer | None = None
+        _open_stores.add(self)
 
     def _q(self, sql: str) -> str:
         """``:name`` placeholders in the driver's own style (psycopg: ``%(name)s``)."""
@@ -145,20 +161,79 @@ class SqlStateStore:
             cursor.close()
         finally:
             conn.close()
+        if self._pending:
+            site = params["site"]
+            with self._lock:
+                for i, (kind, key, since) in enumerate(counts):
+                    stamps = self._pending.get((site, kind, key))  # type: ignore[arg-type]
+                    if stamps:
+                        mine = sum(1 for t in stamps if t >= since)
+                        tallies[i] = min(COUNT_CAP, tallies[i] + mine)
         return blobs, tallies
 
     def record(self, site: str, events: Sequence[tuple[str, str]], ts: float) -> None:
         if not events:
             return
-        site = _site_key(site)
-        rows = [{"site": site, "kind": kind, "key": key, "ts": float(ts)} for kind, key in events]
+        site, ts = _site_key(site), float(ts)
+        with self._lock:
+            for kind, key in events:
+                self._rows.append((site, kind, key, ts))
+                self._pending.setdefault((site, kind, key), []).append(ts)
+            full = len(self._rows) >= FLUSH_ROWS
+            if not full and self._timer is None:
+                self._timer = threading.Timer(FLUSH_SECONDS, self._flush_quietly)
+                self._timer.daemon = True
+                self._timer.start()
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the buffered events now (also run by a timer, at exit and by ``close``)."""
+        with self._flushing:
+            with self._lock:
+                rows, self._rows = self._rows, []
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+            if not rows:
+                return
+            try:
+                self._insert(rows)
+            finally:
+                self._forget(rows)
+
+    def _forget(self, rows: list[tuple[str, str, str, float]]) -> None:
+        """Committed (or given up): from now on only the database counts them."""
+        with self._lock:
+            for site, kind, key, ts in rows:
+                stamps = self._pending.get((site, kind, key))
+                if stamps:
+                    stamps.remove(ts)
+                    if not stamps:
+                        del self._pending[(site, kind, key)]
+
+    def _flush_quietly(self) -> None:
+        # On the timer thread nobody could catch an error: a database gone away costs this
+        # batch of soft counters, said once in the log, never a crashed thread.
+        try:
+            self.flush()
+        except Exception as exc:  # noqa: BLE001
+            _log.warning("spam events not written: %s", exc)
+
+    def close(self) -> None:
+        """Flush and stop; call at shutdown (an exit hook does it too)."""
+        self.flush()
+        _open_stores.discard(self)
+
+    def _insert(self, rows: list[tuple[str, str, str, float]]) -> None:
+        params = [{"site": s, "kind": k, "key": y, "ts": t} for s, k, y, t in rows]
         conn = self._engine.raw_connection()
         try:
             cursor = conn.cursor()
             if self._sqlite:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             try:
-                cursor.executemany(self._q(_INSERT_EVENT), rows)
+                cursor.executemany(self._q(_INSERT_EVENT), params)
                 conn.commit()
             finally:
                 if self._sqlite:
@@ -206,6 +281,7 @@ class SqlStateStore:
 
     def prune(self, cutoffs: Mapping[str, float], limit: int = 10_000) -> int:
         """One pass over the oldest events, deleting every kind's expired ones."""
+        self.flush()
         if not cutoffs:
             return 0
         params: dict[str, object] = {"limit": limit, "scan": _PRUNE_SCAN}
@@ -224,3 +300,15 @@ class SqlStateStore:
         finally:
             conn.close()
         return removed
+
+
+_open_stores: weakref.WeakSet[SqlStateStore] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for store in list(_open_stores):
+        try:
+            store.flush()
+        except Exception:  # noqa: BLE001, S110 - at exit the database may already be gone
+            pass

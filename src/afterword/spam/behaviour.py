@@ -75,10 +75,12 @@ def token_hashes(words: Sequence[str]) -> np.ndarray:
 
 
 def simhash(hashes: np.ndarray) -> int:
-    """The SimHash of a set of feature hashes: each bit is the majority vote of that bit."""
-    unique = np.unique(hashes)
-    bits = np.unpackbits(unique.view(np.uint8)).reshape(-1, 64)
-    votes = bits.sum(axis=0, dtype=np.int64) * 2 > len(unique)
+    """The SimHash of feature hashes: each bit is the majority vote of that bit.
+
+    Repeated words vote once per occurrence (term frequency), the usual SimHash weighting.
+    """
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)
+    votes = np.count_nonzero(bits, axis=0) * 2 > len(hashes)
     return int.from_bytes(np.packbits(votes).tobytes(), "big")
 
 

@@ -7,9 +7,13 @@ retrained. The bounds are what make it safe to expose to anyone holding the API 
 
 * every feature vector has unit length, so a step of size s moves the reported comment's
   log-odds by exactly s, and ``MAX_STEP`` caps it: one misclick cannot undo the base model;
-* the whole delta's L2 norm is capped at ``MAX_NORM``: by Cauchy-Schwarz no comment's
-  log-odds can move by more than that, however many reports arrive, so blatant spam (whose
-  base log-odds are beyond it) stays spam under a flood of fake "not spam" reports;
+* what the delta adds to any comment is clipped to ``[-MAX_HAM_SHIFT, MAX_SPAM_SHIFT]``,
+  however many reports arrive: blatant spam (whose log-odds are beyond the ham bound) stays
+  spam under a flood of fake "not spam" reports. The spam side is wider because a wrong
+  push that way only sends a comment to the moderation queue (the discard tier ignores
+  learned weight), while a new site's spam may start far on the ham side of the base model;
+* the delta's L2 norm is capped at ``MAX_NORM`` and its size at ``MAX_ENTRIES``, so a site's
+  state stays small whatever is thrown at it;
 * the engine scales steps down for reporters who send too many reports in an hour and for
   texts reported again and again (``learn_weight``).
 
@@ -29,13 +33,24 @@ import numpy as np
 
 from afterword.spam.behaviour import mix64
 
-__all__ = ["Delta", "MAX_NORM", "MAX_STEP", "features", "learn_weight"]
+__all__ = [
+    "MAX_HAM_SHIFT",
+    "MAX_NORM",
+    "MAX_SPAM_SHIFT",
+    "MAX_STEP",
+    "Delta",
+    "features",
+    "learn_weight",
+]
 
 DIM_BITS = 20
 _MASK = np.uint64((1 << DIM_BITS) - 1)
-MAX_STEP = 1.5
-MAX_NORM = 4.0
-LEARNING_RATE = 2.0
+MAX_STEP = 2.5
+MAX_HAM_SHIFT = 4.0
+MAX_SPAM_SHIFT = 8.0
+MAX_NORM = 30.0
+LEARNING_RATE = 3.0
+MIN_ERROR = 0.15
 # Largest number of weights kept per site; beyond it the smallest go (a few hundred kB).
 MAX_ENTRIES = 50_000
 # Reports per reporter and hour that count fully; more are scaled down, not refused.
@@ -60,10 +75,10 @@ def features(
 
     ``domains`` are link, email and author-URL domains; ``codes`` the rules that fired.
     """
-    named = _named(["bias", *(f"d:{d}" for d in domains), *(f"r:{c}" for c in codes)])
+    named = _named([*(f"d:{d}" for d in domains), *(f"r:{c}" for c in codes)])
     with np.errstate(over="ignore"):
         index = np.unique(_index(np.concatenate((token_hashes, named))))
-    values = np.full(len(index), 1.0 / math.sqrt(len(index)))
+    values = np.full(len(index), 1.0 / math.sqrt(max(1, len(index))))
     return index, values
 
 
@@ -108,13 +123,14 @@ class Delta:
         return float(np.sqrt(np.dot(self.weight, self.weight)))
 
     def score(self, index: np.ndarray, values: np.ndarray) -> float:
-        """The delta's log-odds for one feature vector."""
+        """The delta's log-odds for one feature vector, within the shift bounds."""
         if not len(self.index) or not len(index):
             return 0.0
         pos = np.searchsorted(self.index, index)
         pos[pos >= len(self.index)] = 0
         hit = self.index[pos] == index
-        return float(np.dot(self.weight[pos[hit]], values[hit]))
+        shift = float(np.dot(self.weight[pos[hit]], values[hit]))
+        return max(-MAX_HAM_SHIFT, min(MAX_SPAM_SHIFT, shift))
 
     def step(self, index: np.ndarray, values: np.ndarray, size: float) -> Delta:
         """Move by ``size`` (clipped to MAX_STEP) along the unit vector, then re-bound."""
@@ -152,5 +168,13 @@ def learn_weight(weight: float, reporter_count: int, repeats: int) -> float:
 
 
 def learning_step(p: float, is_spam: bool, weight: float) -> float:
-    """The log-odds step for one report given the current probability ``p``."""
-    return LEARNING_RATE * ((1.0 if is_spam else 0.0) - p) * weight
+    """The log-odds step for one report given the current probability ``p``.
+
+    The logistic-regression gradient, with a floor: a report the engine already agreed with
+    still nudges its words towards the label. Without it only mistakes teach, and on a new
+    site (where the base model calls everything ham) the words spam shares with ham drift
+    towards spam with nothing pulling them back.
+    """
+    error = (1.0 - p) if is_spam else p
+    size = LEARNING_RATE * max(error, MIN_ERROR) * weight
+    return size if is_spam else -size

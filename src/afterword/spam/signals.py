@@ -168,15 +168,21 @@ class Facts:
     network: str  # IP prefix: /24 for IPv4, /48 for IPv6 (what one actor controls)
 
 
-@lru_cache(maxsize=4096)
 def ip_network(ip: str) -> str:
     """The prefix one actor usually controls: /24 for IPv4, /48 for IPv6; "" if not an IP."""
+    parts = ip.split(".")
+    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+        return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"  # the common case, fast
+    return _ip6_network(ip) if ":" in ip else ""
+
+
+@lru_cache(maxsize=4096)
+def _ip6_network(ip: str) -> str:
     try:
-        address = ipaddress.ip_address(ip)
+        address = ipaddress.IPv6Address(ip)
     except ValueError:
         return ""
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    return str(ipaddress.IPv6Network(f"{address}/48", strict=False))
 
 
 def analyse(sub: Submission) -> Facts:
