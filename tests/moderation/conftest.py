@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from afterword.sites import add_site
-from moderation.mod_kit import make_user, sign_in
+from moderation.mod_kit import Inbox, make_user, sign_in
+from support import free_port
 
 
 @pytest.fixture
@@ -27,3 +29,13 @@ def owner(sessions) -> int:
 @pytest.fixture
 def signed_in(client, owner) -> tuple[TestClient, str]:
     return client, sign_in(client, "olivia")
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 
 from fastapi.testclient import TestClient
 
@@ -70,3 +71,17 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
                     follow_redirects=True)
     assert r.status_code == 200, r.text
     return csrf_of(r.text)
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str):
+        return [m for m in self.messages if m["To"] == address]

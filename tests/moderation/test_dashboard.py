@@ -22,8 +22,8 @@ def test_dashboard_figures_come_from_moderator_corrections(signed_in, sessions, 
     client.post(f"/admin/comments/{let_through}/spam", data={"csrf": token})  # missed spam
     client.post(f"/admin/comments/{pending}/approve", data={"csrf": token})
     page = client.get("/admin/").text
-    figure = dict((label, int(n)) for n, label in re.findall(
-        r"<strong>(\d+)</strong> (pending|false positives|missed spam|spam)", page))
+    figure = {label: int(n) for n, label in re.findall(
+        r"<strong>(\d+)</strong> (pending|false positives|missed spam|spam)", page)}
     assert figure["false positives"] == 1 and figure["missed spam"] == 1
     assert figure["spam"] == 3  # two still flagged + the one a moderator caught
     # Approve rate: 2 approvals (ham + approve) out of 3 decisions.

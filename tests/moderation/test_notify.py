@@ -9,12 +9,10 @@ import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from afterword.config import Settings
@@ -23,30 +21,6 @@ from afterword.moderation import notify
 from afterword.moderation.notify import Dispatcher, subscribe_replies
 from moderation.mod_kit import add_comment, make_user
 from support import free_port
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def to(self, address: str):
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -70,7 +44,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()},
                                           body))
