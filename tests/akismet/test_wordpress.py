@@ -5,9 +5,8 @@ WordPress (Debian package ``wordpress``, which bundles Akismet) is copied into a
 folder, installed into a fresh MariaDB database, served by ``php -S``; comments are posted
 through ``wp-comments-post.php`` like a browser would, and a moderator's "Spam" click is
 made through WordPress's own API. Skips, saying what is missing, without PHP (``php-cli``,
-``php-mysql``), WordPress or a reachable MariaDB/MySQL (``AFTERWORD_TEST_MYSQL_HOST``,
-default 127.0.0.1:3306, user ``AFTERWORD_TEST_MYSQL_USER`` root, password
-``AFTERWORD_TEST_MYSQL_PASSWORD`` empty).
+``php-mysql``), WordPress or a reachable MariaDB/MySQL (``AFTERWORD_TEST_MARIADB_URL``,
+default ``mysql://root@127.0.0.1:3306/``; each run creates and drops its own database).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
@@ -33,9 +33,11 @@ pytestmark = pytest.mark.slow
 WORDPRESS = Path(os.environ.get("AFTERWORD_TEST_WORDPRESS", "/usr/share/wordpress"))
 HERE = Path(__file__).parent / "wordpress"
 MU_PLUGIN = REPO / "integrations" / "wordpress" / "afterword-akismet.php"
-DB_HOST = os.environ.get("AFTERWORD_TEST_MYSQL_HOST", "127.0.0.1:3306")
-DB_USER = os.environ.get("AFTERWORD_TEST_MYSQL_USER", "root")
-DB_PASSWORD = os.environ.get("AFTERWORD_TEST_MYSQL_PASSWORD", "")
+# CI names the server as a URL; a developer's local MariaDB (root, no password) otherwise.
+_MARIADB = urlsplit(os.environ.get("AFTERWORD_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/"))
+DB_HOST = f"{_MARIADB.hostname or '127.0.0.1'}:{_MARIADB.port or 3306}"
+DB_USER = unquote(_MARIADB.username or "root")
+DB_PASSWORD = unquote(_MARIADB.password or "")
 
 
 def _php(*args: str, cwd: Path | None = None, timeout: float = 120) -> str:
@@ -67,7 +69,10 @@ def _requirements() -> None:
     try:
         _sql("SELECT 1")
     except (AssertionError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"no MariaDB/MySQL reachable at {DB_HOST} as {DB_USER}: {exc}")
+        why = next((line.strip() for line in str(exc).splitlines() if "exception" in line.lower()),
+                   "no answer")
+        pytest.skip(f"no MariaDB/MySQL reachable at {DB_HOST} as {DB_USER} "
+                    f"(set AFTERWORD_TEST_MARIADB_URL): {why[:200]}")
 
 
 @pytest.fixture
