@@ -6,7 +6,12 @@ import json
 import time
 from datetime import UTC, datetime
 
+from urllib.parse import urlencode
+
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from afterword.db.models import SpamCheck
@@ -389,3 +394,44 @@ def test_shutdown_flushes_waiting_records(app, site_key, sessions):
             assert check(client, key).status_code == 200
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(SpamCheck)) == 4
+
+
+# -- failures on our side, and anything a client may send -------------------------------------
+
+def test_engine_failure_is_a_503_the_wordpress_plugin_understands(client, app, site_key):
+    _, key = site_key
+
+    class Broken:
+        def check(self, *args, **kwargs):
+            raise RuntimeError("model file unreadable")
+
+    app.state.spam_engine = Broken()
+    response = check(client, key)
+    assert response.status_code == 503
+    assert response.headers["x-akismet-error"]
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "model file" not in response.text  # no internals to the client
+
+
+_FIELD_NAMES = st.sampled_from([
+    "api_key", "key", "blog", "user_ip", "comment_content", "comment_author", "blog_charset",
+    "comment_context[0]", "comment_context[]", "guid", "is_test", "user_role", "from", "month",
+    "limit", "format", "POST_ak_js", "HTTP_ACCEPT", "comment_date_gmt", "honeypot_field_name",
+])
+
+
+@examples(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["/1.1/comment-check", "/1.1/verify-key", "/1.1/submit-spam",
+                             "/1.1/submit-ham", "/1.1/get-stats", "/1.2/key-sites",
+                             "/1.2/usage-limit", "/1.2/get-key-stats"]),
+       pairs=st.lists(st.tuples(_FIELD_NAMES, st.text(max_size=40)), max_size=8),
+       junk=st.binary(max_size=60), use_key=st.booleans())
+def test_no_input_makes_a_server_error(client, site_key, path, pairs, junk, use_key):
+    blog, key = site_key
+    body = urlencode(([("api_key", key), ("blog", blog)] if use_key else []) + pairs).encode()
+    response = client.post(path, content=body + b"&" + junk,
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code in (200, 429)
+    assert response.headers["content-type"].split(";")[0] in (
+        "text/plain", "application/json", "text/csv")
