@@ -121,20 +121,29 @@ def _site(service: AkismetService, key: str, blog: str | None) -> KeyInfo:
     return info
 
 
-def _limited(request: Request, key: str, info: KeyInfo) -> Response | None:
-    """The per-key rate limit: None when the call may go ahead, else the 429 to send."""
-    decision = request.app.state.rate_limiter.hit(
-        f"akismet:{hash_key(key)[:16]}", info.per_minute, 60.0)
-    if decision.allowed:
-        return None
+def _refusal(decision: Any, per_minute: int) -> Response:
+    """The 429 for a key over its rate limit, with the alert headers dashboards show."""
     retry = max(1, int(decision.reset_after + 0.999))
-    return _text(f"rate limit exceeded: {info.per_minute} calls a minute for this key\n",
+    return _text(f"rate limit exceeded: {per_minute} calls a minute for this key\n",
                  {"Retry-After": str(retry),
                   "X-akismet-alert-code": RATE_ALERT,
-                  "X-akismet-alert-msg": f"This API key is over its limit of "
-                                         f"{info.per_minute} calls a minute; retry in "
-                                         f"{retry} s."},
+                  "X-akismet-alert-msg": f"This API key is over its limit of {per_minute} "
+                                         f"calls a minute; retry in {retry} s."},
                  status=429)
+
+
+async def _within_limit(request: Request, key: str, info: KeyInfo,
+                        work: Callable[..., Any], *args: Any) -> Any:
+    """Count the call against the key's rate limit, then do ``work`` (both in a worker
+    thread: with Redis the count is a network round trip, which must not hold up the event
+    loop). Returns ``work``'s result, or the 429 response when the key is over its limit."""
+    limiter = request.app.state.rate_limiter
+
+    def run() -> Any:
+        decision = limiter.hit(f"akismet:{hash_key(key)[:16]}", info.per_minute, 60.0)
+        return work(*args) if decision.allowed else _refusal(decision, info.per_minute)
+
+    return await run_in_threadpool(run)
 
 
 def _commenter_call(request: Request, fields: Fields) -> tuple[AkismetService, str, KeyInfo]:
@@ -199,9 +208,9 @@ async def verify_key(request: Request, fields: Fields) -> Response:
 async def comment_check(request: Request, fields: Fields) -> Response:
     """Is this spam? ``true`` / ``false``, with ``X-akismet-guid`` and the discard tip."""
     service, key, info = _commenter_call(request, fields)
-    if (refusal := _limited(request, key, info)) is not None:
-        return refusal
-    checked = await run_in_threadpool(service.check, info, fields)
+    checked = await _within_limit(request, key, info, service.check, info, fields)
+    if isinstance(checked, Response):
+        return checked
     headers = {"X-akismet-guid": checked.guid}
     if checked.verdict.discard:
         headers["X-akismet-pro-tip"] = "discard"
@@ -210,11 +219,10 @@ async def comment_check(request: Request, fields: Fields) -> Response:
 
 async def _report(request: Request, fields: Fields, is_spam: bool) -> Response:
     service, key, info = _commenter_call(request, fields)
-    if (refusal := _limited(request, key, info)) is not None:
-        return refusal
     reporter = f"akismet:{key[-4:]}:{_first(fields, 'reporter')[:100]}"
-    await run_in_threadpool(service.report, info, fields, is_spam, reporter)
-    return _text(THANKS)
+    done = await _within_limit(request, key, info, service.report, info, fields, is_spam,
+                               reporter)
+    return done if isinstance(done, Response) else _text(THANKS)
 
 
 @_endpoint("/1.1/submit-spam", POST)
