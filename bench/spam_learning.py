@@ -32,9 +32,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from afterword.spam import Engine, MemoryStore, Submission  # noqa: E402
-from afterword.spam.datasets import Record, folds, load  # noqa: E402
-from afterword.spam.model import BaseModel  # noqa: E402
+from afterword.spam import Engine, MemoryStore, Submission
+from afterword.spam.datasets import Record, folds, load
+from afterword.spam.model import BaseModel
 
 SETS = {"youtube": "youtube", "sms": "sms", "gambling": "gambling"}  # split -> dataset
 STEPS = (0, 10, 50, 200)
@@ -137,11 +137,13 @@ def main() -> None:
     lines = [
         "# Spam engine learning curve (feedback through Engine.learn)",
         "",
-        f"Command: `.venv/bin/python bench/spam_learning.py`  ",
-        f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}. Mean ± standard deviation over the 5 "
-        "fixed folds of each set; base model trained on the OTHER sets only (each capped at "
-        f"{CAP:,} texts); N comments of the fold's training part taught through `Engine.learn`, "
-        "then its test part checked at threshold 0.5.",
+        "Command: `.venv/bin/python bench/spam_learning.py`  ",
+        (
+            f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}. Mean ± standard deviation over "
+            "the 5 fixed folds of each set; base model trained on the OTHER sets only (each "
+            f"capped at {CAP:,} texts); N comments of the fold's training part taught through "
+            "`Engine.learn`, then its test part checked at threshold 0.5."
+        ),
         "",
     ]
     for split in args.sets:

@@ -59,7 +59,10 @@ def test_administrator_is_never_spam() -> None:
 
 @pytest.mark.parametrize(
     "fields",
-    [{"author": "akismet-guaranteed-spam"}, {"author_email": "akismet-guaranteed-spam@example.com"}],
+    [
+        {"author": "akismet-guaranteed-spam"},
+        {"author_email": "akismet-guaranteed-spam@example.com"},
+    ],
 )
 def test_akismet_test_values_are_always_spam(fields: dict[str, str]) -> None:
     verdict = make_engine().check("1", comment(HAM[0], **fields))
@@ -68,9 +71,12 @@ def test_akismet_test_values_are_always_spam(fields: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "config",
-    [SiteConfig(allow_authors={"cheap pills online"}), SiteConfig(allow_emails={"X@Mailinator.com"}),
-     SiteConfig(allow_domains={"mailinator.com"})],
-)  # fmt: skip
+    [
+        SiteConfig(allow_authors={"cheap pills online"}),
+        SiteConfig(allow_emails={"X@Mailinator.com"}),
+        SiteConfig(allow_domains={"mailinator.com"}),
+    ],
+)
 def test_allow_lists_trust_the_author(config: SiteConfig) -> None:
     verdict = make_engine().check("1", SPAMMY, config)
     assert verdict.trusted and not verdict.is_spam
@@ -88,15 +94,21 @@ def test_site_threshold_decides_the_label() -> None:
     borderline = comment("nice post")
     p = engine.check("1", borderline, observe=False).probability
     assert engine.check("1", borderline, SiteConfig(threshold=p / 2), observe=False).is_spam
-    assert not engine.check("1", borderline, SiteConfig(threshold=min(1.0, p * 1.5)), observe=False).is_spam
+    assert not engine.check(
+        "1", borderline, SiteConfig(threshold=min(1.0, p * 1.5)), observe=False
+    ).is_spam
 
 
 def test_repeated_text_from_many_senders_is_named_with_its_count() -> None:
     engine = make_engine()
     text = "Great article, I found a similar guide that explains everything in more detail"
     for i in range(14):
-        engine.check("1", comment(text, author=f"Reader {i}", author_email=f"r{i}@example.org",
-                                  user_ip=f"192.0.2.{i}"))  # fmt: skip
+        engine.check(
+            "1",
+            comment(
+                text, author=f"Reader {i}", author_email=f"r{i}@example.org", user_ip=f"192.0.2.{i}"
+            ),
+        )
     verdict = engine.check("1", comment(text, author="Reader 99", author_email="r99@example.org"))
     reasons = {r.code: r.text for r in verdict.reasons}
     assert reasons["repeated_text"] == "nearly the same text seen 14 times in the last hour"
@@ -115,7 +127,9 @@ def test_velocity_per_network_and_email_expires_after_an_hour() -> None:
     clock = Clock()
     engine = make_engine(clock=clock)
     for i in range(12):
-        engine.check("1", comment(f"{HAM[i]} {i}", user_ip="203.0.113.50", author_email="a@example.org"))
+        engine.check(
+            "1", comment(f"{HAM[i]} {i}", user_ip="203.0.113.50", author_email="a@example.org")
+        )
     codes = {r.code for r in engine.check("1", comment(HAM[3], user_ip="203.0.113.51")).reasons}
     assert "network_velocity" in codes or "email_velocity" in codes
     clock.now += 3601
@@ -146,7 +160,9 @@ def test_approved_history_trusts_the_author() -> None:
     engine = make_engine()
     borderline = comment("nice post, check my page", author="Sam", author_email="sam@example.org")
     before = engine.check("1", borderline, observe=False)
-    engine.note_approved("1", comment("an earlier comment", author="Sam", author_email="sam@example.org"))
+    engine.note_approved(
+        "1", comment("an earlier comment", author="Sam", author_email="sam@example.org")
+    )
     after = engine.check("1", borderline, observe=False)
     assert after.probability < before.probability
     assert after.trusted and "the author has 1 approved comment" in [r.text for r in after.reasons]
@@ -169,9 +185,9 @@ def test_same_state_same_verdicts() -> None:
     assert json.dumps(run()) == json.dumps(run())
 
 
-_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=()), max_size=300) | st.text(
-    alphabet=st.sampled_from("\x00\x07\u202e\u200b\ufeff<>&;:/.@ \nx0𝐒ⓢ"), max_size=300
-)
+_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=()), max_size=300
+) | st.text(alphabet=st.sampled_from("\x00\x07\u202e\u200b\ufeff<>&;:/.@ \nx0𝐒ⓢ"), max_size=300)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -226,4 +242,7 @@ def test_hostile_submissions_get_a_verdict(sub: Submission) -> None:
 def test_user_agent_alone_does_not_condemn_a_human_text() -> None:
     verdict = make_engine().check("1", comment(HAM[1], user_agent="", referrer=""))
     assert not verdict.is_spam
-    assert make_engine().check("1", comment(HAM[1], user_agent=BROWSER)).probability < verdict.probability
+    assert (
+        make_engine().check("1", comment(HAM[1], user_agent=BROWSER)).probability
+        < verdict.probability
+    )

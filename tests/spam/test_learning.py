@@ -24,7 +24,9 @@ def test_spam_feedback_takes_effect_on_the_next_check_of_a_similar_text() -> Non
     engine.learn("1", comment(BORDERLINE, author="Other", author_email="o@example.org"), True)
     after = engine.check("1", comment(SIMILAR), observe=False)
     assert after.probability > 2 * before
-    assert "this site's moderators marked similar comments as spam" in [r.text for r in after.reasons]
+    assert "this site's moderators marked similar comments as spam" in [
+        r.text for r in after.reasons
+    ]
 
 
 def test_ham_feedback_lowers_a_false_positive() -> None:
@@ -53,8 +55,9 @@ def test_one_step_moves_the_reported_comment_by_at_most_max_step() -> None:
     assert not after.is_spam and before.reasons[0].code == "text_model"
 
 
-BLATANT_SUB = comment(BLATANT + " http://bit.ly/x", author_email="x@mailinator.com",
-                      user_agent="curl/8.0")  # fmt: skip
+BLATANT_SUB = comment(
+    BLATANT + " http://bit.ly/x", author_email="x@mailinator.com", user_agent="curl/8.0"
+)
 
 
 @pytest.mark.parametrize("reporters", [1, 500], ids=["one-reporter", "many-reporters"])
@@ -69,7 +72,7 @@ def test_a_flood_of_fake_ham_cannot_flip_blatant_spam(reporters: int) -> None:
     assert verdict.is_spam
     assert engine.check("1", guaranteed, observe=False).is_spam
     # And the bound that makes it so: the site's delta never grows past MAX_NORM.
-    blob = engine._store.read("1", ["delta"], [])[0][0]  # noqa: SLF001 - inspecting state
+    blob = engine._store.read("1", ["delta"], [])[0][0]
     assert Delta.from_bytes(blob).norm() <= MAX_NORM + 1e-4
 
 
@@ -118,7 +121,10 @@ def test_weight_scales_a_bulk_import() -> None:
 
 
 def test_delta_encoding_round_trips_and_rejects_damage() -> None:
-    index, values = features(np.array([1, 2, 3], dtype=np.uint64), ["example.com"], ["links"])
+    index, values = features(
+        np.array([3, 1, 2, 3]), np.array([0.5, 0.5, 0.5, 0.5]), ["example.com"], ["links"]
+    )
+    assert list(index) == sorted(set(index)) and len(index) == 5  # duplicates summed
     assert np.isclose(np.dot(values, values), 1.0)
     delta = Delta.empty().step(index, values, 1.0)
     again = Delta.from_bytes(delta.to_bytes())

@@ -18,7 +18,8 @@ from afterword.spam.signals import (
 )
 
 
-def codes(sub: Submission, config: SiteConfig = SiteConfig()) -> dict[str, str]:
+def codes(sub: Submission, config: SiteConfig | None = None) -> dict[str, str]:
+    config = config or SiteConfig()
     return {r.code: r.text for r in rule_reasons(sub, analyse(sub), config)}
 
 
@@ -28,10 +29,14 @@ def test_a_plain_browser_comment_fires_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("host", "domain"),
-    [("shop.example.co.uk", "example.co.uk"), ("a.b.example.com", "example.com"),
-     ("someone.blogspot.com", "someone.blogspot.com"), ("localhost", "localhost"),
-     ("203.0.113.5", "203.0.113.5")],
-)  # fmt: skip
+    [
+        ("shop.example.co.uk", "example.co.uk"),
+        ("a.b.example.com", "example.com"),
+        ("someone.blogspot.com", "someone.blogspot.com"),
+        ("localhost", "localhost"),
+        ("203.0.113.5", "203.0.113.5"),
+    ],
+)
 def test_registrable_domains_from_the_bundled_suffix_list(host: str, domain: str) -> None:
     assert registrable_domain(host) == domain
     # Offline by construction: no list URL to fetch.
@@ -100,7 +105,9 @@ def test_script_not_used_by_the_site() -> None:
     assert "foreign_script" in codes(comment(russian, blog_lang=("th",)))
     # A language the engine cannot place gives no opinion rather than a wrong one.
     assert "foreign_script" not in codes(comment(russian), SiteConfig(languages=("xx",)))
-    assert "foreign_script" in codes(comment("plain english words " * 3), SiteConfig(languages=("ru",)))
+    assert "foreign_script" in codes(
+        comment("plain english words " * 3), SiteConfig(languages=("ru",))
+    )
 
 
 def test_megabytes_and_ten_thousand_links_stay_bounded() -> None:

@@ -33,15 +33,19 @@ def test_learning_counters_and_history_survive_a_restart(tmp_path: Path) -> None
         first.check("1", comment(REPEATED, author=f"R{i}", author_email=f"r{i}@example.org"))
     first.note_approved("1", comment(HAM[0], author="Sam", author_email="sam@example.org"))
     learned = first.check("1", comment(SIMILAR), observe=False)
-    first._store.close()  # noqa: SLF001 - the process shuts down
-    first._store._engine.dispose()  # noqa: SLF001
+    first._store.close()
+    first._store._engine.dispose()
 
     second = worker(url)
     assert second.check("1", comment(SIMILAR), observe=False) == learned
     assert learned.probability > fresh.probability
     repeated = second.check("1", comment(REPEATED, author="Z", author_email="z@example.org"))
-    assert "nearly the same text seen 6 times in the last hour" in [r.text for r in repeated.reasons]
-    sam = second.check("1", comment("nice, see my page", author="Sam", author_email="sam@example.org"))
+    assert "nearly the same text seen 6 times in the last hour" in [
+        r.text for r in repeated.reasons
+    ]
+    sam = second.check(
+        "1", comment("nice, see my page", author="Sam", author_email="sam@example.org")
+    )
     assert "the author has 1 approved comment" in [r.text for r in sam.reasons]
 
 

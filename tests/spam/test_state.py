@@ -52,8 +52,13 @@ def test_counts_respect_windows_kinds_and_sites(store: StateStore) -> None:
     _, counts = store.read(
         "s1",
         [],
-        [Count("net", "k1", 0.0), Count("net", "k1", 150.0), Count("text", "k1", 0.0),
-         Count("net", "other", 0.0), Count("net", "k1", 201.0)],  # fmt: skip
+        [
+            Count("net", "k1", 0.0),
+            Count("net", "k1", 150.0),
+            Count("text", "k1", 0.0),
+            Count("net", "other", 0.0),
+            Count("net", "k1", 201.0),
+        ],
     )
     assert counts == [2, 1, 1, 0, 0]
 

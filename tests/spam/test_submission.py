@@ -73,9 +73,17 @@ def test_credentials_never_enter_a_submission() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1", True), ("true", True), ("True", True), ("0", False), ("false", False),
-     ("False", False), ("", False), ("maybe", False)],
-)  # fmt: skip
+    [
+        ("1", True),
+        ("true", True),
+        ("True", True),
+        ("0", False),
+        ("false", False),
+        ("False", False),
+        ("", False),
+        ("maybe", False),
+    ],
+)
 def test_booleans_in_every_client_spelling(raw: str, expected: bool) -> None:
     assert Submission.from_fields({"is_test": raw}).is_test is expected
 
@@ -91,10 +99,18 @@ def test_honeypots_both_conventions() -> None:
 
 def test_fallbacks_for_address_agent_and_referrer() -> None:
     sub = Submission.from_fields(
-        {"user_ip": "not an ip", "REMOTE_ADDR": "2001:DB8::1", "HTTP_USER_AGENT": "UA/1",
-         "HTTP_REFERER": "https://r.example"}  # fmt: skip
+        {
+            "user_ip": "not an ip",
+            "REMOTE_ADDR": "2001:DB8::1",
+            "HTTP_USER_AGENT": "UA/1",
+            "HTTP_REFERER": "https://r.example",
+        }
     )
-    assert (sub.user_ip, sub.user_agent, sub.referrer) == ("2001:db8::1", "UA/1", "https://r.example")
+    assert (sub.user_ip, sub.user_agent, sub.referrer) == (
+        "2001:db8::1",
+        "UA/1",
+        "https://r.example",
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,8 +138,14 @@ def test_absurd_values_are_dropped_not_raised(fields: dict[str, str]) -> None:
 
 def test_repeated_fields_and_odd_types() -> None:
     sub = Submission.from_fields(
-        {"comment_content": ["first", "second"], "comment_author": 42, "user_ip": None,
-         "comment_context": ["a", "b"], "comment_context[]": "c", 7: "x"}  # fmt: skip
+        {
+            "comment_content": ["first", "second"],
+            "comment_author": 42,
+            "user_ip": None,
+            "comment_context": ["a", "b"],
+            "comment_context[]": "c",
+            7: "x",
+        }
     )
     assert (sub.content, sub.author, sub.user_ip) == ("first", "42", "")
     assert set(sub.context) == {"a", "b", "c"}
@@ -142,7 +164,9 @@ def test_round_trip_through_json() -> None:
     assert again == sub
 
 
-@pytest.mark.parametrize("data", [None, [], "text", {"comment_date": 5, "headers": [1], "is_test": "yes"}])
+@pytest.mark.parametrize(
+    "data", [None, [], "text", {"comment_date": 5, "headers": [1], "is_test": "yes"}]
+)
 def test_from_dict_is_lenient(data: object) -> None:
     sub = Submission.from_dict(data)  # type: ignore[arg-type]
     assert sub.comment_date is None and sub.is_test is False
@@ -153,9 +177,13 @@ _field_names = st.one_of(
     st.text(max_size=20),
 )
 _values = st.one_of(
-    st.text(), st.lists(st.text(), max_size=3), st.integers(), st.floats(), st.none(),
+    st.text(),
+    st.lists(st.text(), max_size=3),
+    st.integers(),
+    st.floats(),
+    st.none(),
     st.binary(max_size=20),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -39,9 +39,14 @@ MIN_WORDS = 6
 NETWORK, EMAIL, TEXT, SAME = "net", "email", "text", "same"
 SPAM_TEXT, HAM_TEXT, REPORT = "spamtext", "hamtext", "report"
 RETENTION = {
-    NETWORK: HOUR, EMAIL: HOUR, TEXT: HOUR, SAME: HOUR, REPORT: HOUR,
-    SPAM_TEXT: REPORT_WINDOW, HAM_TEXT: REPORT_WINDOW,
-}  # fmt: skip
+    NETWORK: HOUR,
+    EMAIL: HOUR,
+    TEXT: HOUR,
+    SAME: HOUR,
+    REPORT: HOUR,
+    SPAM_TEXT: REPORT_WINDOW,
+    HAM_TEXT: REPORT_WINDOW,
+}
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -144,8 +149,11 @@ class Behaviour:
             out.append(Count(NETWORK, self.network, now - HOUR))
         if self.email:
             out.append(Count(EMAIL, self.email, now - HOUR))
-        for kind, since in ((TEXT, now - HOUR), (SPAM_TEXT, now - REPORT_WINDOW),
-                            (HAM_TEXT, now - REPORT_WINDOW)):  # fmt: skip
+        for kind, since in (
+            (TEXT, now - HOUR),
+            (SPAM_TEXT, now - REPORT_WINDOW),
+            (HAM_TEXT, now - REPORT_WINDOW),
+        ):
             out.extend(Count(kind, key, since) for key in self.text)
         return out
 
@@ -188,18 +196,22 @@ class Behaviour:
                 reasons.append(Reason(code, text, weight))
         weight = _ramp(tally.seen, 2, 0.9, 3.0)
         if weight:
-            reasons.append(Reason(
-                "repeated_text",
-                f"nearly the same text seen {tally.seen:,} times in the last hour",
-                weight,
-            ))  # fmt: skip
+            reasons.append(
+                Reason(
+                    "repeated_text",
+                    f"nearly the same text seen {tally.seen:,} times in the last hour",
+                    weight,
+                )
+            )
         if tally.spam > tally.ham:
-            reasons.append(Reason(
-                "reported_text",
-                f"nearly the same text was reported as spam {tally.spam:,} "
-                f"time{'s' if tally.spam > 1 else ''}",
-                _ramp(tally.spam - tally.ham, 1, 1.5, 3.0),
-            ))  # fmt: skip
+            reasons.append(
+                Reason(
+                    "reported_text",
+                    f"nearly the same text was reported as spam {tally.spam:,} "
+                    f"time{'s' if tally.spam > 1 else ''}",
+                    _ramp(tally.spam - tally.ham, 1, 1.5, 3.0),
+                )
+            )
         elif tally.ham > tally.spam:
             # Bounded whatever the number of reports: fake "not spam" reports must not buy a
             # blatant text its way in.
@@ -207,9 +219,11 @@ class Behaviour:
                 Reason("reported_ham", "nearly the same text was marked as not spam", -1.0)
             )
         if approved:
-            reasons.append(Reason(
-                "approved_author",
-                f"the author has {approved:,} approved comment{'s' if approved > 1 else ''}",
-                -3.0 if approved < 3 else -4.0,
-            ))  # fmt: skip
+            reasons.append(
+                Reason(
+                    "approved_author",
+                    f"the author has {approved:,} approved comment{'s' if approved > 1 else ''}",
+                    -3.0 if approved < 3 else -4.0,
+                )
+            )
         return reasons

@@ -30,15 +30,16 @@ import numpy as np
 
 from afterword.spam import behaviour as bh
 from afterword.spam.learning import Delta, features, learn_weight, learning_step
-from afterword.spam.signals import Facts, analyse, deny_listed, domain_matches, rule_reasons
+from afterword.spam.signals import analyse, deny_listed, domain_matches, rule_reasons
 from afterword.spam.state import Count, StateStore
 from afterword.spam.submission import Submission
 from afterword.spam.verdict import Reason, SiteConfig, Verdict
 
-__all__ = ["Engine", "TextModel"]
+__all__ = ["Engine", "TextFeatures", "TextModel"]
 
 TEST_SPAM_AUTHORS = frozenset({"akismet-guaranteed-spam", "viagra-test-123"})
 TEST_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
+DEFAULT_CONFIG = SiteConfig()
 _DELTA, _VERSION = "delta", "delta.ver"
 # Log-odds the text model must reach on its own to discard without other evidence
 # (p >= 0.9995), and the evidence beyond the words that lets a lower score discard.
@@ -50,14 +51,26 @@ _PRUNE_EVERY = 60.0
 _CACHE_SITES = 1024
 
 
-class TextModel(Protocol):
-    """What the engine needs of a text classifier: the log-odds of spam of one raw text.
+class TextFeatures(Protocol):
+    indices: np.ndarray
+    values: np.ndarray
 
-    Raw, not normalised: styling (mathematical letters, zalgo) is itself evidence that the
-    model reads before normalising.
+    def dot(self, weights: np.ndarray) -> float: ...
+
+
+class TextModel(Protocol):
+    """What the engine needs of the text model: hashed features of one raw text and linear
+    weights over them (``afterword.spam.model.BaseModel``).
+
+    Features, not just a score, so that one pass over the text serves both the base model's
+    log-odds and the site's learned delta, which lives in the same feature space. Raw text,
+    not normalised: styling (mathematical letters, zalgo) is itself evidence.
     """
 
-    def logit_one(self, text: str) -> float: ...
+    coef_: np.ndarray
+    intercept_: float
+
+    def features(self, text: str) -> TextFeatures: ...
 
 
 def _sigmoid(x: float) -> float:
@@ -142,11 +155,13 @@ def _top_reasons(scored: _Scored, is_spam: bool) -> tuple[Reason, ...]:
     reasons = [_text_reason(scored.text), *scored.evidence]
     if abs(scored.learned) >= 0.25:
         direction = "spam" if scored.learned > 0 else "not spam"
-        reasons.append(Reason(
-            "site_feedback",
-            f"this site's moderators marked similar comments as {direction}",
-            scored.learned,
-        ))  # fmt: skip
+        reasons.append(
+            Reason(
+                "site_feedback",
+                f"this site's moderators marked similar comments as {direction}",
+                scored.learned,
+            )
+        )
     sign = -1.0 if is_spam else 1.0
     reasons.sort(key=lambda r: (sign * r.weight, r.code))
     return tuple(reasons[:_MAX_REASONS])
@@ -177,7 +192,7 @@ class Engine:
         self,
         site: str,
         submission: Submission,
-        config: SiteConfig = SiteConfig(),
+        config: SiteConfig = DEFAULT_CONFIG,
         *,
         observe: bool = True,
     ) -> Verdict:
@@ -225,7 +240,7 @@ class Engine:
         scored = self._score(
             site,
             submission,
-            SiteConfig(),
+            DEFAULT_CONFIG,
             now,
             need_features=True,
             extra=(Count(bh.REPORT, reporter_key, now - bh.HOUR),),
@@ -298,13 +313,14 @@ class Engine:
         scored.evidence += behaviour.reasons(
             scored.tally, _count(blobs[1]) if behaviour.author else 0
         )
-        logit = self._model.logit_one(facts.raw)
+        text = self._model.features(facts.raw)
+        logit = text.dot(self._model.coef_) + float(self._model.intercept_)
         scored.text = max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit)) if math.isfinite(logit) else 0.0
         delta = self._delta(site, blobs[0])
         if need_features or len(delta):
             domains = [*facts.domains, facts.email_domain, facts.url_domain]
             scored.features = features(
-                hashes, [d for d in domains if d], [r.code for r in rules]
+                text.indices, text.values, [d for d in domains if d], [r.code for r in rules]
             )
             scored.learned = delta.score(*scored.features)
         return scored

@@ -59,27 +59,34 @@ REPORTS_PER_HOUR = 60
 _MAGIC = b"AWD1"
 
 
-def _index(hashes: np.ndarray) -> np.ndarray:
+def _named(names: Iterable[str]) -> np.ndarray:
+    values = [zlib.crc32(name.encode("utf-8", "replace")) for name in names]
+    with np.errstate(over="ignore"):
+        hashes = mix64(np.array(values, dtype=np.uint64))
     return ((hashes >> np.uint64(40)) & _MASK).astype(np.int64)
 
 
-def _named(names: Iterable[str]) -> np.ndarray:
-    values = [zlib.crc32(name.encode("utf-8", "replace")) for name in names]
-    return mix64(np.array(values, dtype=np.uint64))
-
-
 def features(
-    token_hashes: np.ndarray, domains: Iterable[str], codes: Iterable[str]
+    text_index: np.ndarray, text_values: np.ndarray, domains: Iterable[str], codes: Iterable[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique feature indices and their values, scaled to unit length.
 
-    ``domains`` are link, email and author-URL domains; ``codes`` the rules that fired.
+    The text part is the base model's own hashed features (words, character n-grams,
+    styling signals), so a site learns in the space where spam is already told apart, and
+    a new site's brand names and obfuscations generalise the way they do for the base model.
+    Added to it: link, email and author-URL ``domains`` and the ``codes`` of the rules that
+    fired, half-weight, so a site can learn that, say, a missing referrer is normal there.
     """
     named = _named([*(f"d:{d}" for d in domains), *(f"r:{c}" for c in codes)])
-    with np.errstate(over="ignore"):
-        index = np.unique(_index(np.concatenate((token_hashes, named))))
-    values = np.full(len(index), 1.0 / math.sqrt(max(1, len(index))))
-    return index, values
+    extra = np.full(len(named), 0.5 / math.sqrt(len(named))) if len(named) else np.empty(0)
+    index, inverse = np.unique(
+        np.concatenate((text_index.astype(np.int64) & int(_MASK), named)), return_inverse=True
+    )
+    values = np.bincount(
+        inverse, weights=np.concatenate((text_values, extra)), minlength=len(index)
+    )
+    norm = float(np.sqrt(np.dot(values, values)))
+    return index, (values / norm if norm > 0 else values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,11 +69,64 @@ _OLD_BROWSER = re.compile(r"MSIE [2-8]\.|Firefox/[1-9]\.|Chrome/[1-9]\.|Opera/[5
 # Words that name a product or a pitch, not a person. A person may be called "Sunny"; nobody
 # is called "cheap loans online".
 _PITCH = frozenset(
-    "buy cheap casino loan loans seo viagra cialis porn sex slot slots bet betting poker "
-    "crypto bitcoin forex download free online discount pharmacy replica essay essays escort "
-    "escorts hack followers likes credit payday insurance mortgage dating xxx pills diet "
-    "weight rolex jordans outlet sale deals coupon promo marketing backlinks traffic gacor "
-    "judi togel maxwin jackpot vpn".split()
+    [
+        "buy",
+        "cheap",
+        "casino",
+        "loan",
+        "loans",
+        "seo",
+        "viagra",
+        "cialis",
+        "porn",
+        "sex",
+        "slot",
+        "slots",
+        "bet",
+        "betting",
+        "poker",
+        "crypto",
+        "bitcoin",
+        "forex",
+        "download",
+        "free",
+        "online",
+        "discount",
+        "pharmacy",
+        "replica",
+        "essay",
+        "essays",
+        "escort",
+        "escorts",
+        "hack",
+        "followers",
+        "likes",
+        "credit",
+        "payday",
+        "insurance",
+        "mortgage",
+        "dating",
+        "xxx",
+        "pills",
+        "diet",
+        "weight",
+        "rolex",
+        "jordans",
+        "outlet",
+        "sale",
+        "deals",
+        "coupon",
+        "promo",
+        "marketing",
+        "backlinks",
+        "traffic",
+        "gacor",
+        "judi",
+        "togel",
+        "maxwin",
+        "jackpot",
+        "vpn",
+    ]
 )
 _SCRIPTS = {
     "Latin": r"A-Za-z\u00c0-\u024f\u1e00-\u1eff",
@@ -98,8 +151,8 @@ _LATIN_LANGS = (
 )
 _LANG_SCRIPTS: dict[str, tuple[str, ...]] = {code: ("Latin",) for code in _LATIN_LANGS.split()}
 _LANG_SCRIPTS.update(
-    {code: ("Cyrillic",) for code in "ru uk be bg mk kk ky mn tg".split()}
-    | {code: ("Arabic",) for code in "ar fa ur ps ug ku".split()}
+    {code: ("Cyrillic",) for code in ["ru", "uk", "be", "bg", "mk", "kk", "ky", "mn", "tg"]}
+    | {code: ("Arabic",) for code in ["ar", "fa", "ur", "ps", "ug", "ku"]}
     | {
         "sr": ("Cyrillic", "Latin"),
         "el": ("Greek",),
@@ -234,7 +287,9 @@ def _link_reasons(sub: Submission, facts: Facts, config: SiteConfig) -> list[Rea
             Reason("author_url_promoted", "the author's website is also linked in the text", 0.8)
         )
     if sub.author_url and is_shortener(_host(sub.author_url)):
-        reasons.append(Reason("author_url_shortener", "the author's website is a shortened link", 1.2))
+        reasons.append(
+            Reason("author_url_shortener", "the author's website is a shortened link", 1.2)
+        )
     return reasons
 
 
@@ -301,9 +356,7 @@ def _client_reasons(sub: Submission, facts: Facts) -> list[Reason]:
     if not sub.referrer and sub.comment_type not in ("trackback", "pingback"):
         reasons.append(Reason("no_referrer", "no referring page", 0.25))
     if len(sub.headers) >= 3 and "accept-language" not in sub.headers:
-        reasons.append(
-            Reason("no_accept_language", "the browser sent no preferred language", 0.5)
-        )
+        reasons.append(Reason("no_accept_language", "the browser sent no preferred language", 0.5))
     if sub.honeypot_filled:
         reasons.append(
             Reason("honeypot", "a hidden form field that people never see was filled in", 5.0)

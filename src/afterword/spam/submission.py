@@ -10,6 +10,7 @@ works with typed, bounded values.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -166,7 +167,7 @@ def _split_list(value: str, pattern: re.Pattern[str], *, dash: bool = False) -> 
 def _headers(fields: Mapping[str, Any]) -> dict[str, str]:
     """``HTTP_ACCEPT_LANGUAGE`` -> ``accept-language``; secrets and junk dropped."""
     headers: dict[str, str] = {}
-    for name, raw in fields.items():
+    for name in fields:
         if not isinstance(name, str) or not name.startswith("HTTP_") or len(name) > 64:
             continue
         header = name[5:].lower().replace("_", "-")
@@ -229,7 +230,7 @@ def _seconds_to_submit(
         stamp = float(raw)
     except ValueError:
         return None
-    if stamp != stamp:  # NaN
+    if not math.isfinite(stamp):
         return None
     if stamp > 1e11:  # JavaScript milliseconds; some forms post seconds
         stamp /= 1000.0
@@ -265,9 +266,7 @@ class Submission:
     is_test: bool = False
 
     @classmethod
-    def from_fields(
-        cls, fields: Mapping[str, Any], *, now: float | None = None
-    ) -> Submission:
+    def from_fields(cls, fields: Mapping[str, Any], *, now: float | None = None) -> Submission:
         """Lenient parse of Akismet-style form fields; never raises on bad values.
 
         ``now`` is the time the request arrived (default: the wall clock); it stands in for
@@ -365,9 +364,17 @@ class Submission:
 
 
 _TEXT_FIELDS = (
-    "content", "author", "author_email", "author_url", "user_ip", "user_agent", "referrer",
-    "permalink", "comment_type", "blog",
-)  # fmt: skip
+    "content",
+    "author",
+    "author_email",
+    "author_url",
+    "user_ip",
+    "user_agent",
+    "referrer",
+    "permalink",
+    "comment_type",
+    "blog",
+)
 
 
 def _strings(value: Any) -> list[str]:

@@ -46,7 +46,7 @@ class Verdict:
 
 def _names(values: Iterable[str], *, strip_at: bool = False) -> frozenset[str]:
     if isinstance(values, str):
-        raise ValueError("allow/deny lists must be collections of strings, not one string")
+        raise TypeError("allow/deny lists must be collections of strings, not one string")
     out = set()
     for value in values:
         value = str(value).strip().lower()
@@ -88,7 +88,7 @@ class SiteConfig:
         object.__setattr__(self, "allow_domains", _names(self.allow_domains, strip_at=True))
         object.__setattr__(self, "deny_domains", _names(self.deny_domains, strip_at=True))
         if isinstance(self.languages, str):
-            raise ValueError("languages must be a sequence of codes such as ('en', 'fr')")
+            raise TypeError("languages must be a sequence of codes such as ('en', 'fr')")
         object.__setattr__(
             self,
             "languages",
