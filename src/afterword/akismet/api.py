@@ -45,12 +45,11 @@ _ORDERS = ("total", "spam", "ham", "missed_spam", "false_positives")
 
 
 class Problem(Exception):
-    """An Akismet-style refusal: ``body`` (usually ``invalid``) and the reason for a human."""
+    """An Akismet-style refusal: answered ``invalid``, with the reason for a human."""
 
-    def __init__(self, help_text: str, body: str = "invalid") -> None:
+    def __init__(self, help_text: str) -> None:
         super().__init__(help_text)
         self.help_text = help_text
-        self.body = body
 
 
 def _text(body: str, headers: dict[str, str] | None = None, status: int = 200) -> Response:
@@ -176,7 +175,7 @@ def _endpoint(path: str, methods: tuple[str, ...]) -> Callable[[Handler], Handle
             try:
                 return await handler(request, fields)
             except Problem as problem:
-                return _text(problem.body, {"X-akismet-debug-help": _header(problem.help_text)})
+                return _text("invalid", {"X-akismet-debug-help": _header(problem.help_text)})
             except Exception:
                 log.exception("Akismet %s failed", path)
                 return _text("error", {"X-akismet-error": "temporary server problem",

@@ -10,6 +10,8 @@ if ( is_wp_error( $activated ) ) {
 update_option( 'comment_moderation', 0 );
 update_option( 'comment_previously_approved', 0 );
 update_option( 'require_name_email', 1 );
+// "Silently discard the worst and most pervasive spam": honour X-akismet-pro-tip: discard.
+update_option( 'akismet_strictness', '1' );
 echo json_encode( array(
 	'akismet_active' => is_plugin_active( 'akismet/akismet.php' ),
 	'verify_key'     => Akismet::verify_key( Akismet::get_api_key() ),
