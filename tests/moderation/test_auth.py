@@ -124,3 +124,22 @@ def test_logout_needs_the_token(signed_in):
     r = client.post("/admin/logout", data={"csrf": token}, follow_redirects=False)
     assert r.status_code == 303
     assert csrf_of is not None
+
+
+def test_cross_site_posts_are_refused_by_origin(signed_in, sessions, sites):
+    client, token = signed_in
+    cid = add_comment(sessions, sites[0])
+    r = client.post(f"/admin/comments/{cid}/approve", data={"csrf": token},
+                    headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "sent from another site" in r.text
+    r = client.post("/admin/login", data={"username": "olivia", "password": PASSWORD},
+                    headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    r = client.post(f"/admin/comments/{cid}/approve", data={"csrf": token},
+                    headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert r.status_code == 303 and status_of(sessions, cid) == "published"
+
+
+def test_expired_session_sends_htmx_to_the_sign_in_page(client):
+    r = client.post("/admin/comments/1/approve", headers={"HX-Request": "true"})
+    assert r.status_code == 401 and r.headers["hx-redirect"] == "/admin/login"

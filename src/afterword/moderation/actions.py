@@ -9,6 +9,7 @@ comments at once, before the answer; for more, through the outbox, off the reque
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from afterword.comments.render import render
 from afterword.db.models import Comment, CommentEdit, ModAction, Outbox, Site, Thread
 from afterword.moderation import notify
 from afterword.moderation.auth import Admin
+
+log = logging.getLogger("afterword.moderation")
 
 # action -> the status it gives
 ACTIONS = {"approve": "published", "spam": "spam", "ham": "published", "delete": "deleted"}
@@ -120,8 +123,12 @@ def _learn(db: Session, labels: list[tuple[int, bool]], reporter: str,
     if not labels:
         return
     if len(labels) <= LEARN_INLINE:
-        learner(db, {"labels": labels, "reporter": reporter})
-        return
+        try:
+            learner(db, {"labels": labels, "reporter": reporter})
+            return
+        except Exception:  # noqa: BLE001 - the statuses are saved: learn later, not never
+            log.exception("learning from a moderator action failed; queued for a retry")
+            db.rollback()
     for start in range(0, len(labels), BATCH):
         db.add(Outbox(kind="learn", payload={"labels": labels[start:start + BATCH],
                                              "reporter": reporter}))

@@ -49,6 +49,7 @@ AdminDep = Annotated[Admin, Depends(admin_of)]
 
 async def form_of(request: Request, admin: AdminDep) -> dict[str, Any]:
     """The posted form, after its CSRF token was checked against the session."""
+    auth.check_origin(request)
     form = await request.form()
     token = request.headers.get("x-csrf-token") or str(form.get("csrf", ""))
     auth.check_csrf(admin, token)
@@ -101,6 +102,7 @@ def login_page(request: Request, db: SessionDep) -> Response:
 
 @router.post("/login")
 async def login(request: Request, db: SessionDep) -> Response:
+    auth.check_origin(request)
     form = await request.form()
     try:
         cookie = auth.login(db, request, str(form.get("username", "")),
