@@ -388,7 +388,7 @@ def test_shutdown_flushes_waiting_records(app, site_key, sessions):
     from fastapi.testclient import TestClient
 
     _, key = site_key
-    app.state.akismet.writer._interval = 3600  # only the shutdown may write them
+    app.state.akismet.writer.interval = 3600  # only the shutdown may write them
     with TestClient(app) as client:
         for _ in range(4):
             assert check(client, key).status_code == 200
@@ -435,3 +435,18 @@ def test_no_input_makes_a_server_error(client, site_key, path, pairs, junk, use_
     assert response.status_code in (200, 429)
     assert response.headers["content-type"].split(";")[0] in (
         "text/plain", "application/json", "text/csv")
+
+
+def test_a_report_finds_a_check_another_worker_still_holds(settings, db_engine, site_key,
+                                                          sessions):
+    from fastapi.testclient import TestClient
+
+    from afterword.web.app import create_app
+
+    _, key = site_key
+    with TestClient(create_app(settings, db_engine)) as first, \
+            TestClient(create_app(settings, db_engine)) as second:
+        guid = check(first, key).headers["x-akismet-guid"]  # its record waits in `first`
+        assert report(second, key, "submit-spam", guid=guid).text == THANKS
+    with sessions() as session:
+        assert session.scalar(select(SpamCheck.feedback).where(SpamCheck.guid == guid)) == "spam"

@@ -34,7 +34,7 @@ class RecordWriter:
 
     def __init__(self, engine: Engine, interval: float = 0.25) -> None:
         self._engine = engine
-        self._interval = interval
+        self.interval = interval
         self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()  # one insert at a time keeps rows in check order
@@ -86,7 +86,7 @@ class RecordWriter:
 
     def _run(self) -> None:
         while not self._stopping:
-            self._wake.wait(self._interval)
+            self._wake.wait(self.interval)
             self._wake.clear()
             try:
                 self.flush()
