@@ -7,6 +7,7 @@ import pytest
 from spam.engine_kit import BLATANT, HAM, comment, tiny_model
 
 from afterword.spam import Engine, MemoryStore, SiteConfig
+from afterword.spam.behaviour import Reports
 from afterword.spam.learning import MAX_NORM, MAX_STEP, Delta, features, learn_weight
 
 
@@ -142,3 +143,27 @@ def test_workers_sharing_a_store_see_each_others_learning() -> None:
     assert b.check("1", comment(SIMILAR), SiteConfig(), observe=False) == a.check(
         "1", comment(SIMILAR), observe=False
     )
+
+
+def test_a_reported_text_is_recognised_in_its_near_duplicates_for_thirty_days() -> None:
+    clock = [1_800_000_000.0]
+    engine = Engine(MemoryStore(), model=tiny_model(), clock=lambda: clock[0])
+    pitch = "Earn money from home with this simple trick, message me on telegram for details now"
+    engine.learn("1", comment(pitch, author="A"), True)
+    engine.learn("1", comment(pitch + "!", author="B"), True)
+    near = comment(
+        "Earn money from home with this simple trick, message me on telegram for details"
+    )
+    reasons = {r.code: r.text for r in engine.check("1", near, observe=False).reasons}
+    assert reasons["reported_text"] == "nearly the same text was reported as spam 2 times"
+    clock[0] += 31 * 86400
+    reasons = {r.code for r in engine.check("1", near, observe=False).reasons}
+    assert "reported_text" not in reasons
+
+
+def test_reports_encoding_round_trips_and_stays_bounded() -> None:
+    reports = Reports.empty().add([1, 2, 3], True, 10.0).add([3, 4], False, 20.0)
+    again = Reports.from_bytes(reports.to_bytes())
+    assert again.counts([3], 20.0) == (1, 1) and again.counts([9], 20.0) == (0, 0)
+    assert Reports.from_bytes(b"AWR1junk").counts([3], 20.0) == (0, 0)
+    assert Reports.from_bytes(reports.to_bytes()[:-1]).counts([3], 20.0) == (0, 0)

@@ -28,7 +28,7 @@ from afterword.spam.state import Count
 from afterword.spam.submission import Submission
 from afterword.spam.verdict import Reason
 
-__all__ = ["Behaviour", "Tally", "hashed", "mix64", "simhash", "token_hashes"]
+__all__ = ["Behaviour", "Reports", "Tally", "hashed", "mix64", "simhash", "token_hashes"]
 
 HOUR = 3600.0
 REPORT_WINDOW = 30 * 86400.0
@@ -36,22 +36,16 @@ REPORT_WINDOW = 30 * 86400.0
 MIN_WORDS = 6
 
 # Event kinds (at most 16 characters: the store's column).
-NETWORK, EMAIL, TEXT, SAME = "net", "email", "text", "same"
-SPAM_TEXT, HAM_TEXT, REPORT = "spamtext", "hamtext", "report"
-RETENTION = {
-    NETWORK: HOUR,
-    EMAIL: HOUR,
-    TEXT: HOUR,
-    SAME: HOUR,
-    REPORT: HOUR,
-    SPAM_TEXT: REPORT_WINDOW,
-    HAM_TEXT: REPORT_WINDOW,
-}
+NETWORK, EMAIL, TEXT, SAME, REPORT = "net", "email", "text", "same", "report"
+RETENTION = {NETWORK: HOUR, EMAIL: HOUR, TEXT: HOUR, SAME: HOUR, REPORT: HOUR}
+# Fingerprints of reported texts kept per site (about 10,000 reports' worth).
+MAX_REPORT_KEYS = 60_000
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
+_REPORTS_MAGIC = b"AWR1"
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -89,9 +83,10 @@ def simhash(hashes: np.ndarray) -> int:
     return int.from_bytes(np.packbits(votes).tobytes(), "big")
 
 
-def text_keys(fingerprint: int) -> list[str]:
+def text_keys(fingerprint: int) -> list[int]:
+    """One 35-bit key per pair of 16-bit bands: which pair, and the two bands' values."""
     bands = [(fingerprint >> (16 * i)) & 0xFFFF for i in range(4)]
-    return [f"{i}{j}{bands[i]:04x}{bands[j]:04x}" for i, j in _PAIRS]
+    return [(n << 32) | (bands[i] << 16) | bands[j] for n, (i, j) in enumerate(_PAIRS)]
 
 
 def hashed(site: str, kind: str, value: str) -> str:
@@ -117,13 +112,93 @@ class Tally(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Reports:
+    """Fingerprint keys of the texts a site reported, with spam/ham counts and last report.
+
+    Kept as one versioned blob beside the learned delta, not as events: every check looks
+    them up, and from the cached blob that costs no database round trip.
+    """
+
+    keys: np.ndarray  # uint64, sorted
+    spam: np.ndarray  # uint32
+    ham: np.ndarray  # uint32
+    last: np.ndarray  # float64, time of the latest report
+
+    @classmethod
+    def empty(cls) -> Reports:
+        return cls(
+            np.empty(0, np.uint64), np.empty(0, np.uint32), np.empty(0, np.uint32), np.empty(0)
+        )
+
+    @classmethod
+    def from_bytes(cls, blob: bytes | None) -> Reports:
+        """Decode; a missing or damaged blob is no reports, never an error."""
+        if not blob or len(blob) < 8 or blob[:4] != _REPORTS_MAGIC:
+            return cls.empty()
+        n = int.from_bytes(blob[4:8], "little")
+        if len(blob) != 8 + 24 * n:
+            return cls.empty()
+        keys = np.frombuffer(blob, "<u8", n, 8).astype(np.uint64)
+        spam = np.frombuffer(blob, "<u4", n, 8 + 8 * n).astype(np.uint32)
+        ham = np.frombuffer(blob, "<u4", n, 8 + 12 * n).astype(np.uint32)
+        last = np.frombuffer(blob, "<f8", n, 8 + 16 * n).astype(np.float64)
+        return cls(keys, spam, ham, last)
+
+    def to_bytes(self) -> bytes:
+        n = len(self.keys)
+        return b"".join(
+            (
+                _REPORTS_MAGIC,
+                n.to_bytes(4, "little"),
+                self.keys.astype("<u8").tobytes(),
+                self.spam.astype("<u4").tobytes(),
+                self.ham.astype("<u4").tobytes(),
+                self.last.astype("<f8").tobytes(),
+            )
+        )
+
+    def counts(self, keys: Sequence[int], now: float) -> tuple[int, int]:
+        """(spam, ham) reports of nearly this text within REPORT_WINDOW: the most of any key."""
+        if not len(self.keys) or not keys:
+            return 0, 0
+        wanted = np.array(keys, dtype=np.uint64)
+        pos = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        hit = (self.keys[pos] == wanted) & (self.last[pos] >= now - REPORT_WINDOW)
+        if not hit.any():
+            return 0, 0
+        return int(self.spam[pos[hit]].max()), int(self.ham[pos[hit]].max())
+
+    def add(self, keys: Sequence[int], is_spam: bool, now: float) -> Reports:
+        """One more report of this text; expired and (beyond the cap) oldest keys go."""
+        if not keys:
+            return self
+        wanted = np.unique(np.array(keys, dtype=np.uint64))
+        merged = np.union1d(self.keys, wanted)
+        spam = np.zeros(len(merged), np.uint32)
+        ham = np.zeros(len(merged), np.uint32)
+        last = np.zeros(len(merged))
+        old = np.searchsorted(merged, self.keys)
+        spam[old], ham[old], last[old] = self.spam, self.ham, self.last
+        new = np.searchsorted(merged, wanted)
+        (spam if is_spam else ham)[new] += 1
+        last[new] = now
+        keep = last >= now - REPORT_WINDOW
+        if keep.sum() > MAX_REPORT_KEYS:
+            # Newest first, ties by key, so every machine keeps the same ones.
+            order = np.lexsort((merged, -last))[:MAX_REPORT_KEYS]
+            keep = np.zeros(len(merged), bool)
+            keep[order] = True
+        return Reports(merged[keep], spam[keep], ham[keep], last[keep])
+
+
+@dataclass(frozen=True, slots=True)
 class Behaviour:
     """The store keys one submission touches, and what their counts say."""
 
     same: str  # this very comment (author, post, text): rechecks and double posts
     network: str  # hashed IP prefix, or ""
     email: str  # hashed email, or ""
-    text: tuple[str, ...]  # fingerprint keys, empty for short texts
+    text: tuple[int, ...]  # fingerprint keys, empty for short texts
     author: str  # state name of the author's approved count, or ""
 
     @classmethod
@@ -149,25 +224,20 @@ class Behaviour:
             out.append(Count(NETWORK, self.network, now - HOUR))
         if self.email:
             out.append(Count(EMAIL, self.email, now - HOUR))
-        for kind, since in (
-            (TEXT, now - HOUR),
-            (SPAM_TEXT, now - REPORT_WINDOW),
-            (HAM_TEXT, now - REPORT_WINDOW),
-        ):
-            out.extend(Count(kind, key, since) for key in self.text)
+        out.extend(Count(TEXT, f"{key:x}", now - HOUR) for key in self.text)
         return out
 
     def events(self) -> list[tuple[str, str]]:
         """What a check records."""
-        out = [(SAME, self.same)] + [(TEXT, key) for key in self.text]
+        out = [(SAME, self.same)] + [(TEXT, f"{key:x}") for key in self.text]
         if self.network:
             out.append((NETWORK, self.network))
         if self.email:
             out.append((EMAIL, self.email))
         return out
 
-    def tally(self, tallies: Sequence[int]) -> Tally:
-        """Name the counts (given in :meth:`counts` order).
+    def tally(self, tallies: Sequence[int], reports: Reports, now: float) -> Tally:
+        """Name the counts (given in :meth:`counts` order) and the site's reports.
 
         Earlier checks of this very comment (a recheck, an edit, a double click) are taken
         out of the velocity and repetition counts: only other comments make a run.
@@ -176,12 +246,9 @@ class Behaviour:
         same = next(it)
         network = max(0, next(it) - same) if self.network else 0
         email = max(0, next(it) - same) if self.email else 0
-        rest = list(it)
-        k = len(self.text)
-        if not k:
-            return Tally(same, network, email, 0, 0, 0)
-        seen = max(0, max(rest[:k]) - same)
-        return Tally(same, network, email, seen, max(rest[k : 2 * k]), max(rest[2 * k :]))
+        seen = max(0, max(it, default=0) - same)
+        spam, ham = reports.counts(self.text, now)
+        return Tally(same, network, email, seen, spam, ham)
 
     def reasons(self, tally: Tally, approved: int) -> list[Reason]:
         reasons = []

@@ -40,7 +40,7 @@ __all__ = ["Engine", "TextFeatures", "TextModel"]
 TEST_SPAM_AUTHORS = frozenset({"akismet-guaranteed-spam", "viagra-test-123"})
 TEST_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
 DEFAULT_CONFIG = SiteConfig()
-_DELTA, _VERSION = "delta", "delta.ver"
+_DELTA, _REPORTS, _VERSION = "delta", "reports", "delta.ver"
 # Log-odds the text model must reach on its own to discard without other evidence
 # (p >= 0.9995), and the evidence beyond the words that lets a lower score discard.
 _SURE_TEXT = 7.6
@@ -59,16 +59,14 @@ class TextFeatures(Protocol):
 
 
 class TextModel(Protocol):
-    """What the engine needs of the text model: hashed features of one raw text and linear
-    weights over them (``afterword.spam.model.BaseModel``).
+    """What the engine needs of the text model (``afterword.spam.model.BaseModel``).
 
-    Features, not just a score, so that one pass over the text serves both the base model's
-    log-odds and the site's learned delta, which lives in the same feature space. Raw text,
-    not normalised: styling (mathematical letters, zalgo) is itself evidence.
+    The log-odds of spam of one raw text, and its hashed features: a site's learned delta
+    lives in the model's own feature space. Raw text, not normalised: styling (mathematical
+    letters, zalgo) is itself evidence.
     """
 
-    coef_: np.ndarray
-    intercept_: float
+    def logit_one(self, text: str) -> float: ...
 
     def features(self, text: str) -> TextFeatures: ...
 
@@ -185,7 +183,7 @@ class Engine:
         self._model = model
         self._clock = clock
         self._lock = threading.Lock()
-        self._deltas: OrderedDict[str, tuple[bytes | None, Delta]] = OrderedDict()
+        self._sites: OrderedDict[str, tuple[bytes | None, Delta, bh.Reports]] = OrderedDict()
         self._next_prune = 0.0
 
     def check(
@@ -257,12 +255,19 @@ class Engine:
                 _DELTA,
                 lambda blob: Delta.from_bytes(blob).step(index, values, size).to_bytes(),
             )
+        text = scored.behaviour.text
+        if text:
+            self._store.update(
+                site,
+                _REPORTS,
+                lambda blob: bh.Reports.from_bytes(blob).add(text, is_spam, now).to_bytes(),
+            )
+        if size or text:
+            # Last, so a worker that sees the new version also finds the new state.
             self._store.update(site, _VERSION, _bump)
             with self._lock:
-                self._deltas.pop(site, None)
-        label = bh.SPAM_TEXT if is_spam else bh.HAM_TEXT
-        events = [(bh.REPORT, reporter_key)] + [(label, key) for key in scored.behaviour.text]
-        self._store.record(site, events, now)
+                self._sites.pop(site, None)
+        self._store.record(site, [(bh.REPORT, reporter_key)], now)
 
     def note_approved(self, site: str, submission: Submission) -> None:
         """Remember that this author (name and email together) had a comment approved."""
@@ -300,8 +305,11 @@ class Engine:
         counts = behaviour.counts(now)
         names = [_VERSION, behaviour.author] if behaviour.author else [_VERSION]
         blobs, tallies = self._store.read(site, names, [*counts, *extra])
+        delta, reports = self._site_state(site, blobs[0])
         scored = _Scored(
-            behaviour, behaviour.tally(tallies[: len(counts)]), list(tallies[len(counts) :])
+            behaviour,
+            behaviour.tally(tallies[: len(counts)], reports, now),
+            list(tallies[len(counts) :]),
         )
         rules = rule_reasons(sub, facts, config)
         scored.deny = deny_listed(sub, facts, config)
@@ -313,11 +321,10 @@ class Engine:
         scored.evidence += behaviour.reasons(
             scored.tally, _count(blobs[1]) if behaviour.author else 0
         )
-        text = self._model.features(facts.raw)
-        logit = text.dot(self._model.coef_) + float(self._model.intercept_)
+        logit = self._model.logit_one(facts.raw)
         scored.text = max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit)) if math.isfinite(logit) else 0.0
-        delta = self._delta(site, blobs[0])
         if need_features or len(delta):
+            text = self._model.features(facts.raw)
             domains = [*facts.domains, facts.email_domain, facts.url_domain]
             scored.features = features(
                 text.indices, text.values, [d for d in domains if d], [r.code for r in rules]
@@ -325,24 +332,24 @@ class Engine:
             scored.learned = delta.score(*scored.features)
         return scored
 
-    def _delta(self, site: str, version: bytes | None) -> Delta:
-        """The site's delta, from the cache while the store's version number matches."""
+    def _site_state(self, site: str, version: bytes | None) -> tuple[Delta, bh.Reports]:
+        """The site's delta and reports, from the cache while the store's version matches."""
         with self._lock:
-            cached = self._deltas.get(site)
+            cached = self._sites.get(site)
             if cached is not None and cached[0] == version:
-                self._deltas.move_to_end(site)
-                return cached[1]
+                self._sites.move_to_end(site)
+                return cached[1], cached[2]
         if version is None:
-            delta = Delta.empty()
+            delta, reports = Delta.empty(), bh.Reports.empty()
         else:
-            (blob,), _ = self._store.read(site, [_DELTA], [])
-            delta = Delta.from_bytes(blob)
+            (delta_blob, reports_blob), _ = self._store.read(site, [_DELTA, _REPORTS], [])
+            delta, reports = Delta.from_bytes(delta_blob), bh.Reports.from_bytes(reports_blob)
         with self._lock:
-            self._deltas[site] = (version, delta)
-            self._deltas.move_to_end(site)
-            while len(self._deltas) > _CACHE_SITES:
-                self._deltas.popitem(last=False)
-        return delta
+            self._sites[site] = (version, delta, reports)
+            self._sites.move_to_end(site)
+            while len(self._sites) > _CACHE_SITES:
+                self._sites.popitem(last=False)
+        return delta, reports
 
     def _maybe_prune(self, now: float) -> None:
         with self._lock:
