@@ -259,3 +259,10 @@ def test_queued_learning_is_delivered_by_the_dispatcher(client, signed_in, sessi
     assert _outbox(sessions, "learn")[0].status == "sent"
     assert engine.check(str(sites[0]), probe, observe=False).probability > before
     assert job.payload["reporter"] == "olivia"
+
+
+def test_without_smtp_server_no_email_is_queued(sessions, sites, settings):
+    make_user(sessions, "ann", email="ann@team.example")
+    add_comment(sessions, sites[0])
+    Dispatcher(sessions, settings.model_copy(update={"smtp_host": None})).run_once()
+    assert _outbox(sessions, "email") == []

@@ -112,7 +112,7 @@ def chart(days: list[tuple[date, int, int]], width: int = 720, height: int = 180
                      f'height="{h_ham:.1f}" class="ham"/>'
                      f'<rect x="{x:.1f}" y="{base - h_ham - h_spam:.1f}" width="{bar:.1f}" '
                      f'height="{h_spam:.1f}" class="spam"/></g>')
-        if i % 7 == 0 or i == len(days) - 1:
+        if (len(days) - 1 - i) % 7 == 0:  # today, and every week back from it
             parts.append(f'<text x="{x:.1f}" y="{height - 4}" class="axis">'
                          f'{day.strftime("%d %b")}</text>')
     parts.append("</svg>")

@@ -156,14 +156,23 @@ def on_published(db: Session, settings: Settings, comments: Iterable[Comment]) -
         thread_url = db.scalar(select(Thread.url).where(Thread.id == comment.thread_id)) or ""
         link = (f"{settings.base_url.rstrip('/')}/notify/unsubscribe?t="
                 f"{unsubscribe_token(settings.secret, comment.parent_id)}")
-        db.add(Outbox(kind="email", site_id=comment.site_id, payload={
-            "to": email,
-            "subject": f"{comment.author or 'Someone'} replied to your comment",
-            "body": (f"{comment.author or 'Someone'} replied to your comment on {thread_url}:\n\n"
-                     f"{_excerpt(comment.text, 1500)}\n\nRead it: {thread_url}\n\n"
-                     f"You get this because you asked to be told about replies.\n"
-                     f"Stop these emails (one click): {link}\n"),
-            "unsubscribe": link}))
+        _email(db, settings, email, f"{comment.author or 'Someone'} replied to your comment",
+               f"{comment.author or 'Someone'} replied to your comment on {thread_url}:\n\n"
+               f"{_excerpt(comment.text, 1500)}\n\nRead it: {thread_url}\n\n"
+               f"You get this because you asked to be told about replies.\n"
+               f"Stop these emails (one click): {link}\n",
+               site_id=comment.site_id, unsubscribe=link)
+
+
+def _email(db: Session, settings: Settings, to: str, subject: str, body: str, *,
+           site_id: int | None = None, unsubscribe: str = "") -> None:
+    """Queue an email; without an SMTP server configured there is no email to queue."""
+    if not settings.smtp_host:
+        return
+    payload = {"to": to, "subject": subject, "body": body}
+    if unsubscribe:
+        payload["unsubscribe"] = unsubscribe
+    db.add(Outbox(kind="email", site_id=site_id, payload=payload))
 
 
 def _excerpt(text: str, limit: int) -> str:
@@ -217,18 +226,20 @@ def _tell_moderators(db: Session, settings: Settings, comment: Comment) -> None:
     thread_url = db.scalar(select(Thread.url).where(Thread.id == comment.thread_id)) or ""
     queue = f"{settings.base_url.rstrip('/')}/admin/queue?status=pending&site={comment.site_id}"
     for user in _moderators(db, comment.site_id, "each"):
-        db.add(Outbox(kind="email", site_id=comment.site_id, payload={
-            "to": user.email,
-            "subject": f"[{site.name if site else 'Afterword'}] New comment awaiting moderation",
-            "body": (f"{comment.author or 'Anonymous'} wrote on {thread_url}:\n\n"
-                     f"{_excerpt(comment.text, 1500)}\n\nModerate: {queue}\n"
-                     f"(Change how you are told about new comments on your account page.)\n")}))
+        _email(db, settings, user.email,
+               f"[{site.name if site else 'Afterword'}] New comment awaiting moderation",
+               f"{comment.author or 'Anonymous'} wrote on {thread_url}:\n\n"
+               f"{_excerpt(comment.text, 1500)}\n\nModerate: {queue}\n"
+               f"(Change how you are told about new comments on your account page.)\n",
+               site_id=comment.site_id)
 
 
 def send_digests(db: Session, settings: Settings) -> int:
     """One email per digest moderator whose interval has passed and who has pending comments."""
     sent = 0
     now = utcnow()
+    if not settings.smtp_host:
+        return sent
     for prefs, user in db.execute(select(ModeratorPrefs, User).join(
             User, User.id == ModeratorPrefs.user_id)
             .where(ModeratorPrefs.notify == "digest", User.email != "")).all():
@@ -252,11 +263,10 @@ def send_digests(db: Session, settings: Settings) -> int:
         lines = [f"- {r.author or 'Anonymous'}: {_excerpt(' '.join(r.text.split()), 140)}"
                  for r in rows[:50]]
         more = "\n…and more." if len(rows) > 50 else ""
-        db.add(Outbox(kind="email", payload={
-            "to": user.email,
-            "subject": f"{min(len(rows), 50)}{'+' if more else ''} comment(s) awaiting moderation",
-            "body": ("New comments awaiting moderation:\n\n" + "\n".join(lines) + more +
-                     f"\n\nModerate: {settings.base_url.rstrip('/')}/admin/queue?status=pending\n")}))
+        _email(db, settings, user.email,
+               f"{min(len(rows), 50)}{'+' if more else ''} comment(s) awaiting moderation",
+               "New comments awaiting moderation:\n\n" + "\n".join(lines) + more +
+               f"\n\nModerate: {settings.base_url.rstrip('/')}/admin/queue?status=pending\n")
         db.commit()
         sent += 1
     return sent

@@ -30,7 +30,9 @@
     var card = current();
     if (!card) return;
     if (key === "x") { var box = card.querySelector("input[type=checkbox]"); box.checked = !box.checked; return; }
-    var button = card.querySelector('button[data-key="' + key + '"]');
+    // In the spam queue approving is "not spam": `a` and `n` do the same there.
+    var button = card.querySelector('button[data-key="' + key + '"]') ||
+      (key === "a" ? card.querySelector('button[data-key="n"]') : null);
     if (!button) return;
     var list = cards(), at = list.indexOf(card);
     next = list[at + 1] || list[at - 1] || null;
