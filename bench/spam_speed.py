@@ -94,23 +94,28 @@ def _summary(samples: list[int]) -> dict:
     }
 
 
-def timed(fn: Callable[[str, Submission], object], work, warmup: int = 300) -> dict:
-    """Wall-clock and CPU time of each call.
+def timed(configs: dict[str, Callable[[str, Submission], object]], work, warmup: int = 300):
+    """Wall-clock and CPU time of each call, configurations interleaved in chunks.
 
     On a shared machine the wall clock also counts the time other processes held the core;
     the process's CPU time does not (it does count the SQL store's flush thread), so it is
-    the fairer "one core" figure. Both are reported.
+    the fairer "one core" figure. Both are reported. Interleaving the configurations in
+    chunks of 250 checks spreads the machine's changing load evenly over all of them.
     """
-    for site, sub in work[:warmup]:
-        fn(site, sub)
+    for fn in configs.values():
+        for site, sub in work[:warmup]:
+            fn(site, sub)
     wall, cpu = time.perf_counter_ns, time.process_time_ns
-    walls, cpus = [], []
-    for site, sub in work[warmup:]:
-        w, c = wall(), cpu()
-        fn(site, sub)
-        cpus.append(cpu() - c)
-        walls.append(wall() - w)
-    return {"wall": _summary(walls), "cpu": _summary(cpus)}
+    walls: dict[str, list[int]] = {name: [] for name in configs}
+    cpus: dict[str, list[int]] = {name: [] for name in configs}
+    for start in range(warmup, len(work), 250):
+        for name, fn in configs.items():
+            for site, sub in work[start : start + 250]:
+                w, c = wall(), cpu()
+                fn(site, sub)
+                cpus[name].append(cpu() - c)
+                walls[name].append(wall() - w)
+    return {name: {"wall": _summary(walls[name]), "cpu": _summary(cpus[name])} for name in configs}
 
 
 def teach(engine: Engine, work) -> None:
@@ -177,20 +182,24 @@ def main() -> None:
     corpus, source = texts()
     work = submissions(corpus, args.n + 300)
     model = load_base_model()
-    results: dict[str, dict] = {}
-    results["baseline: normalise + count links"] = timed(
-        lambda _s, sub: len(extract_urls(normalize_text(sub.content))) > 1, work
-    )
-    results["text model alone (logit_one)"] = timed(
-        lambda _s, sub: model.logit_one(sub.content), work
-    )
     memory = Engine(MemoryStore(), model=model)
     teach(memory, work)
-    results["Engine.check, MemoryStore"] = timed(memory.check, work)
     with tempfile.TemporaryDirectory() as folder:
-        sql = Engine(sql_store(folder), model=model)
+        store = sql_store(folder)
+        sql = Engine(store, model=model)
         teach(sql, work)
-        results["Engine.check, SqlStateStore on SQLite"] = timed(sql.check, work)
+        results = timed(
+            {
+                "baseline: normalise + count links": lambda _s, sub: (
+                    len(extract_urls(normalize_text(sub.content))) > 1
+                ),
+                "text model alone (logit_one)": lambda _s, sub: model.logit_one(sub.content),
+                "Engine.check, MemoryStore": memory.check,
+                "Engine.check, SqlStateStore on SQLite": sql.check,
+            },
+            work,
+        )
+        store.close()
     cold = probe(_PROBE)
     bare = probe(_BARE)
     loads = load_time()

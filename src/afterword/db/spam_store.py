@@ -26,6 +26,7 @@ import hashlib
 import logging
 import re
 import threading
+import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -100,7 +101,9 @@ class SqlStateStore:
         self._flushing = threading.Lock()  # one flush at a time, in commit order
         self._rows: list[tuple[str, str, str, float]] = []
         self._pending: dict[tuple[str, str, str], list[float]] = {}
-        self._timer: threading.Timer | None = None
+        self._due = threading.Event()  # set when the buffer holds rows: wakes the flusher
+        self._flusher: threading.Thread | None = None
+        self._closed = False
         _open_stores.add(self)
 
     def _q(self, sql: str) -> str:
@@ -180,10 +183,14 @@ class SqlStateStore:
                 self._rows.append((site, kind, key, ts))
                 self._pending.setdefault((site, kind, key), []).append(ts)
             full = len(self._rows) >= FLUSH_ROWS
-            if not full and self._timer is None:
-                self._timer = threading.Timer(FLUSH_SECONDS, self._flush_quietly)
-                self._timer.daemon = True
-                self._timer.start()
+            if not full and not self._due.is_set():
+                self._due.set()
+                if self._flusher is None:
+                    # One long-lived thread per store, not a timer per batch.
+                    self._flusher = threading.Thread(
+                        target=self._flush_loop, name="spam-events", daemon=True
+                    )
+                    self._flusher.start()
         if full:
             self.flush()
 
@@ -192,9 +199,7 @@ class SqlStateStore:
         with self._flushing:
             with self._lock:
                 rows, self._rows = self._rows, []
-                if self._timer is not None:
-                    self._timer.cancel()
-                    self._timer = None
+                self._due.clear()
             if not rows:
                 return
             try:
@@ -212,16 +217,21 @@ class SqlStateStore:
                     if not stamps:
                         del self._pending[(site, kind, key)]
 
-    def _flush_quietly(self) -> None:
-        # On the timer thread nobody could catch an error: a database gone away costs this
-        # batch of soft counters, said once in the log, never a crashed thread.
-        try:
-            self.flush()
-        except Exception as exc:  # noqa: BLE001
-            _log.warning("spam events not written: %s", exc)
+    def _flush_loop(self) -> None:
+        while not self._closed:
+            self._due.wait()
+            time.sleep(FLUSH_SECONDS)
+            # Nobody could catch an error on this thread: a database gone away costs this
+            # batch of soft counters, said in the log, never a dead flusher.
+            try:
+                self.flush()
+            except Exception as exc:  # noqa: BLE001
+                _log.warning("spam events not written: %s", exc)
 
     def close(self) -> None:
-        """Flush and stop; call at shutdown (an exit hook does it too)."""
+        """Flush and stop the flusher; call at shutdown (an exit hook flushes too)."""
+        self._closed = True
+        self._due.set()
         self.flush()
         _open_stores.discard(self)
 
