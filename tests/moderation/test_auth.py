@@ -143,3 +143,20 @@ def test_cross_site_posts_are_refused_by_origin(signed_in, sessions, sites):
 def test_expired_session_sends_htmx_to_the_sign_in_page(client):
     r = client.post("/admin/comments/1/approve", headers={"HX-Request": "true"})
     assert r.status_code == 401 and r.headers["hx-redirect"] == "/admin/login"
+
+
+def test_owner_limits_a_moderator_to_some_sites(signed_in, app, sessions, sites):
+    client, token = signed_in
+    blog, news = sites
+    mo = make_user(sessions, "mo")
+    r = client.post(f"/admin/team/{mo}", data={"csrf": token, "email": "mo@team.example",
+                                               "sites": [str(news), "999"]},
+                    follow_redirects=True)
+    assert "Saved" in r.text
+    add_comment(sessions, blog, "blog comment")
+    with TestClient(app) as other:
+        mo_token = sign_in(other, "mo")
+        assert "blog comment" not in other.get("/admin/queue").text
+        assert other.get("/admin/team").status_code == 403
+        r = other.post(f"/admin/team/{mo}", data={"csrf": mo_token, "sites": [str(blog)]})
+        assert r.status_code == 403 and "only owners" in r.text

@@ -167,6 +167,31 @@ def change_notifications(admin: AdminDep, form: FormDep, db: SessionDep) -> Resp
     return RedirectResponse("/admin/account?done=notifications", status_code=303)
 
 
+@router.get("/team")
+def team_page(request: Request, admin: AdminDep, db: SessionDep) -> Response:
+    if admin.role != "owner":
+        raise ActionError("only owners manage the team", 403)
+    users = list(db.scalars(select(User).order_by(User.username)))
+    return render(request, "team.html", admin, users=users, sites=_sites(db, admin),
+                  done=request.query_params.get("done"))
+
+
+@router.post("/team/{user_id}")
+def save_member(user_id: int, admin: AdminDep, form: FormDep, db: SessionDep) -> Response:
+    """An owner sets a moderator's email and the sites they may moderate (none: all)."""
+    if admin.role != "owner":
+        raise ActionError("only owners manage the team", 403)
+    user = db.get(User, user_id)
+    if user is None:
+        raise ActionError("no such account", 404)
+    known = set(db.scalars(select(Site.id)))
+    user.site_ids = sorted({int(v) for v in form["_list"].getlist("sites")
+                            if str(v).isdigit() and int(v) in known})
+    user.email = str(form.get("email", "")).strip()[:320]
+    db.commit()
+    return RedirectResponse("/admin/team?done=saved", status_code=303)
+
+
 # -- dashboard and queues ------------------------------------------------------------------------
 
 @router.get("/")

@@ -27,6 +27,7 @@
     var key = ev.key.toLowerCase();
     if (key === "j") { move(1); ev.preventDefault(); return; }
     if (key === "k") { move(-1); ev.preventDefault(); return; }
+    if (key === "u") { document.querySelector("#undo button").click(); ev.preventDefault(); return; }
     var card = current();
     if (!card) return;
     if (key === "x") { var box = card.querySelector("input[type=checkbox]"); box.checked = !box.checked; return; }
