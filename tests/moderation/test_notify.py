@@ -266,3 +266,25 @@ def test_without_smtp_server_no_email_is_queued(sessions, sites, settings):
     add_comment(sessions, sites[0])
     Dispatcher(sessions, settings.model_copy(update={"smtp_host": None})).run_once()
     assert _outbox(sessions, "email") == []
+
+
+def test_webhooks_and_notification_choice_are_managed_in_the_admin(signed_in, sessions, sites):
+    client, token = signed_in
+    blog = sites[0]
+    r = client.post(f"/admin/sites/{blog}/webhooks", data={
+        "csrf": token, "url": "https://hooks.example/in", "events": ["comment.spam", "bogus"]},
+        follow_redirects=True)
+    assert "https://hooks.example/in" in r.text
+    with sessions() as db:
+        hook = db.scalar(select(Webhook))
+        assert hook.events == ["comment.spam"] and len(hook.secret) == 40
+    r = client.post(f"/admin/sites/{blog}/webhooks", data={"csrf": token, "url": "ftp://x"})
+    assert r.status_code == 400 and "must start with http" in r.text
+    client.post(f"/admin/sites/{blog}/webhooks/{hook.id}/delete", data={"csrf": token})
+    with sessions() as db:
+        assert db.scalar(select(Webhook)) is None
+    client.post("/admin/account/notifications", data={"csrf": token, "notify": "digest",
+                                                      "digest_minutes": "15"})
+    with sessions() as db:
+        prefs = db.scalar(select(ModeratorPrefs))
+        assert (prefs.notify, prefs.digest_minutes) == ("digest", 15)
