@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from afterword.comments import store
 from afterword.comments.pipeline import CommentService, NewComment, Policy, Visitor
 from afterword.comments.render import render
-from afterword.comments.store import Rejected
-from afterword.db.models import Site
+from afterword.comments.store import Rejected, SiteRow
 from afterword.web.deps import get_session
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
@@ -124,7 +123,7 @@ def rejected(exc: Rejected) -> JSONResponse:
     return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
 
 
-def require_site(session: Session, url: str) -> Site:
+def require_site(session: Session, url: str) -> SiteRow:
     site = store.find_site(session, url)
     if site is None:
         raise Rejected(404, "unknown site")
@@ -139,7 +138,7 @@ def visitor_of(request: Request) -> Visitor:
                    referrer=request.headers.get("referer", ""), headers=headers)
 
 
-def thread_page(session: Session, comments: CommentService, site: Site, url: str,
+def thread_page(session: Session, comments: CommentService, site: SiteRow, url: str,
                 sort: store.Sort, cursor: str | None, limit: int, root: int | None,
                 ) -> dict[str, Any]:
     """The JSON body of a thread page; also what the no-JavaScript page renders."""

@@ -8,10 +8,10 @@ form) call :meth:`CommentService.submit`, so neither can skip a step.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from afterword.comments import store
 from afterword.comments.render import clean as _clean
 from afterword.comments.render import has_links, render
-from afterword.comments.store import Rejected, bad_input
+from afterword.comments.store import Rejected, SiteRow, bad_input
 from afterword.comments.tokens import TokenError, Tokens
+from afterword.comments.writer import GroupWriter
 from afterword.db.models import Comment, Site
 from afterword.privacy.ip import anonymize_ip, hash_ip, ip_prefix
 from afterword.web.metrics import COMMENTS
@@ -44,7 +45,7 @@ class Policy:
     thread_per_minute: int = 30
 
     @classmethod
-    def of(cls, site: Site) -> Policy:
+    def of(cls, site: SiteRow) -> Policy:
         raw = site.settings or {}
         picked: dict[str, Any] = {}
         if raw.get("moderation") in MODERATION_MODES:
@@ -59,7 +60,7 @@ class Policy:
                 picked[name] = value
         return cls(**picked)
 
-    def public(self, site: Site) -> dict[str, Any]:
+    def public(self, site: SiteRow) -> dict[str, Any]:
         return {"max_depth": self.max_depth, "require_email": self.require_email,
                 "edit_window": self.edit_window, "privacy_url": f"/privacy/{site.id}"}
 
@@ -106,13 +107,11 @@ class CommentService:
         # Resolved on first use: the engine loads its model once per worker, when needed.
         self._spam_engine = spam_engine
         self._secret = secret
-        # SQLite allows one writer: queueing writers here is far cheaper than letting them
-        # spin in SQLite's busy handler. PostgreSQL takes concurrent writers as they come.
-        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._writer = GroupWriter(engine)
 
     # -- posting ---------------------------------------------------------------------------
 
-    def submit(self, session: Session, site: Site, visitor: Visitor, new: NewComment) -> Posted:
+    def submit(self, session: Session, site: SiteRow, visitor: Visitor, new: NewComment) -> Posted:
         policy = Policy.of(site)
         url = store.thread_url(site.url, new.url)
         fields = _clean_fields(new, policy)
@@ -128,24 +127,29 @@ class CommentService:
         if thread.closed:
             raise Rejected(403, "comments are closed on this article")
         parent_id, root_id, depth = self._placement(session, thread.id, new.parent, policy)
+        rule = _site_rules(session, site.id, {**fields, "ip": visitor.ip, "thread_id": thread.id,
+                                              "is_reply": parent_id is not None})
+        if rule.action == "reject":
+            raise Rejected(403, rule.reason or "this comment cannot be posted here")
 
         submission = self._submission(site, visitor, new, fields, url, seconds,
                                       parent_id is not None)
         verdict = self._spam_engine().check(str(site.id), submission, _spam_config(site))
-        status = self._decide(session, site, policy, verdict, fields)
+        status = self._decide(session, site, policy, verdict, fields, rule.action == "hold")
 
-        comment = Comment(
+        values = dict(
             site_id=site.id, thread_id=thread.id, parent_id=parent_id, root_id=root_id,
-            depth=depth, status="pending", author=fields["author"], email=fields["email"],
+            depth=depth, status=status, author=fields["author"], email=fields["email"],
             website=fields["website"], text=fields["text"], html=render(fields["text"]),
             ip=anonymize_ip(visitor.ip), ip_hash=hash_ip(visitor.ip, self._secret),
             user_agent=visitor.user_agent[:512], spam_probability=verdict.probability,
             spam_reasons=[_reason(r) for r in verdict.reasons],
-            spam_submission=_recordable(submission), created_at=datetime.now(UTC),
+            spam_submission=_recordable(submission), created_at=datetime.now(UTC), likes=0,
         )
-        self._write(session, comment, status)
+        session.rollback()  # end this request's read transaction before the shared write
+        comment_id = self._writer.insert(values, published=status == "published")
         COMMENTS.labels(status=status).inc()
-        return self._posted(comment, policy)
+        return self._posted(SimpleNamespace(id=comment_id, edited_at=None, **values), policy)
 
     def _limit(self, key: str, per_minute: int) -> None:
         decision = self.limiter.hit(key, per_minute, 60.0)
@@ -170,7 +174,7 @@ class CommentService:
             return row.parent_id, row.root_id, row.depth
         return row.id, row.root_id or row.id, row.depth + 1
 
-    def _submission(self, site: Site, visitor: Visitor, new: NewComment, fields: dict[str, str],
+    def _submission(self, site: SiteRow, visitor: Visitor, new: NewComment, fields: dict[str, str],
                     url: str, seconds: float, is_reply: bool) -> Any:
         from afterword.spam import Submission
 
@@ -185,11 +189,16 @@ class CommentService:
             seconds_to_submit=seconds, headers=dict(visitor.headers),
         )
 
-    def _decide(self, session: Session, site: Site, policy: Policy, verdict: Any,
-                fields: dict[str, str]) -> str:
-        """The stored status. Spam is stored as spam, but its author is only told "pending"."""
+    def _decide(self, session: Session, site: SiteRow, policy: Policy, verdict: Any,
+                fields: dict[str, str], held: bool) -> str:
+        """The stored status. Spam is stored as spam, but its author is only told "pending".
+
+        ``held``: a moderator's word list or ban said "hold for review".
+        """
         if verdict.is_spam:
             return "spam"
+        if held:
+            return "pending"
         if verdict.trusted or policy.moderation == "none":
             return "published"
         if policy.moderation == "all":
@@ -202,22 +211,7 @@ class CommentService:
             Comment.status == "published")))
         return "published" if known else "pending"
 
-    def _write(self, session: Session, comment: Comment, status: str) -> None:
-        """Insert and commit; the commit returns only once SQLite has fsynced (synchronous=FULL)."""
-        if self._write_lock is None:
-            self._insert(session, comment, status)
-            return
-        with self._write_lock:
-            self._insert(session, comment, status)
-
-    @staticmethod
-    def _insert(session: Session, comment: Comment, status: str) -> None:
-        session.add(comment)
-        session.flush()
-        store.set_status(session, comment, status)
-        session.commit()
-
-    def _posted(self, comment: Comment, policy: Policy) -> Posted:
+    def _posted(self, comment: Any, policy: Policy) -> Posted:
         until = comment.created_at + timedelta(seconds=policy.edit_window)
         return Posted(
             comment=store.public(comment) | {"text": comment.text},
@@ -228,12 +222,13 @@ class CommentService:
 
     # -- the author's own changes ------------------------------------------------------------
 
-    def _own(self, session: Session, comment_id: int, token: str) -> tuple[Comment, Site, Policy]:
+    def _own(self, session: Session, comment_id: int, token: str) -> tuple[Comment, SiteRow, Policy]:
         comment = session.get(Comment, comment_id)
         if comment is None or comment.status == "deleted":
             raise Rejected(404, "no such comment")
-        site = session.get(Site, comment.site_id)
-        assert site is not None
+        found = session.get(Site, comment.site_id)
+        assert found is not None
+        site = SiteRow(found.id, found.url, found.name, found.settings or {})
         policy = Policy.of(site)
         try:
             self.tokens.check_edit_token(token, comment.id, policy.edit_window)
@@ -297,7 +292,15 @@ def _clean_fields(new: NewComment, policy: Policy) -> dict[str, str]:
     return {"text": text, "author": author, "email": email, "website": website}
 
 
-def _spam_config(site: Site) -> Any:
+def _site_rules(session: Session, site_id: int, comment: dict[str, Any]) -> Any:
+    """The moderators' bans, word lists and thread rules (afterword.moderation.rules)."""
+    # Imported here: moderation builds on this module (Policy), not the other way round.
+    from afterword.moderation.rules import evaluate
+
+    return evaluate(session, site_id, comment)
+
+
+def _spam_config(site: SiteRow) -> Any:
     from afterword.spam import SiteConfig
 
     raw = (site.settings or {}).get("spam") or {}
