@@ -8,7 +8,6 @@ is the one the comment pipeline calls before storing a comment.
 from __future__ import annotations
 
 import hashlib
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -23,6 +22,7 @@ def install(app: FastAPI, *, interval: float = 2.0) -> None:
     notification dispatcher while the app runs (``app.state.dispatcher``)."""
     from afterword.moderation import actions, views
     from afterword.moderation.notify import Dispatcher
+    from afterword.web.app import run_while_serving
     from afterword.web.deps import spam_engine_for
 
     app.include_router(views.router)
@@ -47,15 +47,4 @@ def install(app: FastAPI, *, interval: float = 2.0) -> None:
     state = app.state
     state.dispatcher = Dispatcher(state.sessions, state.settings, interval=interval,
                                   learn=actions.make_learner(lambda: spam_engine_for(app)))
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: FastAPI):
-        state.dispatcher.start()
-        try:
-            async with inner(app_) as value:
-                yield value
-        finally:
-            state.dispatcher.stop()
-
-    app.router.lifespan_context = lifespan
+    run_while_serving(app, state.dispatcher.start, state.dispatcher.stop)

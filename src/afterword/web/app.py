@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -106,6 +108,23 @@ def app_from_environment() -> FastAPI:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
+
+
+def run_while_serving(app: FastAPI, start: Callable[[], None], stop: Callable[[], None]) -> None:
+    """Run a background worker (notification dispatcher, retention job) for as long as the
+    app serves: started before the first request, stopped at shutdown, in every worker."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: FastAPI) -> AsyncIterator[object]:
+        start()
+        try:
+            async with inner(app_) as value:
+                yield value
+        finally:
+            stop()
+
+    app.router.lifespan_context = lifespan
 
 
 def client_ip(request: Request) -> str:
