@@ -128,6 +128,17 @@ def serve(database: str, port: int, workers: int) -> None:
                 workers=workers if workers > 1 else None, log_config=None, access_log=False)
 
 
+def commit() -> str:
+    """The code measured: the checkout's commit, marked when files differ from it."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True,
+                              text=True).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no", "src")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + (" (+ local changes)" if dirty
+                                                                  else "")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -175,9 +186,13 @@ def checks_answered(base: str) -> int:
         r'^afterword_spam_checks_total\{verdict="\w+"\} ([\d.e+]+)', text, re.M)))
 
 
-def stage_costs(key: str, texts: list[tuple[str, str]]) -> dict[str, float]:
+def stage_costs(texts: list[tuple[str, str]]) -> dict[str, float]:
     """Microseconds per check for each stage, measured here in one process: what the
-    Akismet door adds (parsing, recording) next to what the engine costs."""
+    Akismet door adds (parsing, recording) next to what the engine costs.
+
+    The engine with the SQL store and the whole service each get a fresh database: the
+    engine's counts grow with its history, and both must start from the same one.
+    """
     from afterword.akismet.forms import parse_form
     from afterword.akismet.records import RecordWriter
     from afterword.akismet.service import AkismetService
@@ -187,21 +202,25 @@ def stage_costs(key: str, texts: list[tuple[str, str]]) -> dict[str, float]:
     from afterword.sites import add_site, create_key
     from afterword.spam import Engine, MemoryStore, Submission
 
-    tmp = Path(tempfile.mkdtemp(prefix="afterword-stages-"))
-    engine = create_db_engine(f"sqlite:///{tmp / 'stages.db'}")
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        key = create_key(session, add_site(session, SITE))
-        session.commit()
-    spam = Engine(SqlStateStore(sessions))
-    writer = RecordWriter(engine, interval=3600)
-    service = AkismetService(sessions, writer, lambda: spam)
-    info = service.keys.lookup(key)
+    def fresh() -> tuple[AkismetService, str, Engine]:
+        tmp = Path(tempfile.mkdtemp(prefix="afterword-stages-"))
+        engine = create_db_engine(f"sqlite:///{tmp / 'stages.db'}")
+        upgrade(engine)
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            key = create_key(session, add_site(session, SITE))
+            session.commit()
+        spam = Engine(SqlStateStore(sessions))
+        writer = RecordWriter(engine, interval=3600)
+        return AkismetService(sessions, writer, lambda: spam), key, spam
+
+    service, key, _ = fresh()
     bodies = [check_body(key, i, a, t).encode() for i, (a, t) in enumerate(texts)]
     fields = [parse_form(body) for body in bodies]
     subs = [Submission.from_fields(f) for f in fields]
     in_memory = Engine(MemoryStore())
+    in_sql = fresh()[2]
+    info = service.keys.lookup(key)
 
     def per_check(fn) -> float:
         passes = []
@@ -211,18 +230,18 @@ def stage_costs(key: str, texts: list[tuple[str, str]]) -> dict[str, float]:
             passes.append((time.perf_counter() - started) / len(bodies) * 1e6)
         return statistics.median(passes)
 
-    def flushed() -> None:
+    def whole() -> None:
         for f in fields:
             service.check(info, f)
-        writer.flush()
+        service.writer.flush()
 
     return {
         "parse the form body (akismet.forms)": per_check(lambda: [parse_form(b) for b in bodies]),
         "Submission.from_fields": per_check(lambda: [Submission.from_fields(f) for f in fields]),
         "Engine.check, MemoryStore": per_check(lambda: [in_memory.check("1", s) for s in subs]),
-        "Engine.check, SqlStateStore (SQLite)": per_check(lambda: [spam.check("1", s)
+        "Engine.check, SqlStateStore (SQLite)": per_check(lambda: [in_sql.check("1", s)
                                                                    for s in subs]),
-        "whole check in AkismetService incl. record write": per_check(flushed),
+        "whole check in AkismetService (the above + recording, write-behind)": per_check(whole),
     }
 
 
@@ -310,7 +329,7 @@ def main() -> None:
         complete = seen <= recorded <= seen + slack
         record_line = (f"check answers read by wrk: {seen:,}; check records after shutdown: "
                        f"{recorded:,} (at most {slack} more may be requests wrk abandoned)")
-    stages = stage_costs(key, texts)
+    stages = stage_costs(texts)
     p99 = median("check", "p99")
     lines = [
         "# Akismet comment-check under load",
@@ -320,7 +339,7 @@ def main() -> None:
         f"{args.workers} uvicorn worker(s), SQLite WAL; medians of {args.rounds} alternating rounds "
         f"of {args.seconds} s per endpoint).",
         "",
-        f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
+        f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load generator on the "
         "same machine. The machine is shared: read the ratio, measured under the same load.",
         "",
