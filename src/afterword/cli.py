@@ -20,7 +20,9 @@ import typer
 from afterword import __version__
 from afterword.config import Settings, load_settings
 from afterword.errors import AfterwordError
+from afterword.importers.cli import export, import_app
 from afterword.moderation.cli import mail_app
+from afterword.privacy.cli import maintenance, privacy_app
 
 app = typer.Typer(
     name="afterword",
@@ -43,6 +45,10 @@ app.add_typer(sites_app, name="sites")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(mail_app, name="mail")
+app.add_typer(import_app, name="import")
+app.add_typer(privacy_app, name="privacy")
+app.command("export")(export)
+app.command("maintenance")(maintenance)
 
 ConfigOpt = Annotated[
     Optional[Path],

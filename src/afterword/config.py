@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(None, description="SMTP login (optional).")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (optional).")
     mail_from: str = Field("afterword@localhost", description="From address of notifications.")
+    retention_request_metadata_days: int = Field(
+        30, ge=1, description="Days before user agents and request headers are dropped.")
+    retention_spam_days: int = Field(30, ge=1, description="Days before spam is deleted.")
+    retention_deleted_days: int = Field(
+        30, ge=1, description="Days before deleted comments' placeholders are removed.")
+    retention_checks_days: int = Field(
+        90, ge=1, description="Days before Akismet-API check records are deleted.")
+    ip_hash_rotation_days: int = Field(
+        30, ge=1, description="Days one IP-hash key is used; older hashes are then erased.")
+    erasure_mode: Literal["keep-anonymous", "delete"] = Field(
+        "keep-anonymous", description="On an erasure request: keep the text as anonymous, or delete.")
+    maintenance_interval_minutes: int = Field(
+        60, ge=0, description="How often the app runs the retention job (0: only the CLI).")
+    privacy_contact: str = Field("", description="Operator contact shown on the privacy page.")
+    privacy_extra_text: str = Field(
+        "", description="Operator's own text, added below the generated privacy notice.")
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from datetime import UTC, datetime
 
 
 def parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -46,3 +47,24 @@ def hash_ip(value: str, secret: bytes, epoch: str = "") -> str:
     if ip is None:
         return ""
     return hmac.new(secret + epoch.encode(), ip.packed, hashlib.sha256).hexdigest()[:32]
+
+
+def ip_epoch(when: datetime, rotation_days: int) -> str:
+    """The key period ``when`` falls in: a new one every ``rotation_days`` since 1970.
+
+    Every worker and machine computes the same epoch from the clock alone, so rotation needs
+    no coordination; the retention job erases hashes made under earlier periods.
+    """
+    return f"e{int(when.timestamp()) // (rotation_days * 86400)}"
+
+
+def epoch_start(when: datetime, rotation_days: int) -> datetime:
+    """When the key period containing ``when`` began (hashes older than this are unlinkable)."""
+    period = rotation_days * 86400
+    return datetime.fromtimestamp(int(when.timestamp()) // period * period, UTC)
+
+
+def current_hash_ip(value: str, secret: bytes, rotation_days: int,
+                    now: datetime | None = None) -> str:
+    """``hash_ip`` under the key of the current period."""
+    return hash_ip(value, secret, ip_epoch(now or datetime.now(UTC), rotation_days))

@@ -95,6 +95,9 @@ def _include_routers(app: FastAPI) -> None:
 
     install_moderation(app)
     install_akismet(app)
+    from afterword.privacy import install as install_privacy
+
+    install_privacy(app)
     if app.state.settings.demo:
         from afterword.web.demo import router as demo_router
 
