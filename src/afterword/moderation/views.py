@@ -31,6 +31,7 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 router = APIRouter(prefix="/admin", include_in_schema=False)
 public = APIRouter(include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session)]
+BULK_MAX = 10_000  # ids one bulk form may list; "all matching" has no limit
 
 
 class LoginRequired(Exception):
@@ -50,7 +51,8 @@ AdminDep = Annotated[Admin, Depends(admin_of)]
 async def form_of(request: Request, admin: AdminDep) -> dict[str, Any]:
     """The posted form, after its CSRF token was checked against the session."""
     auth.check_origin(request)
-    form = await request.form()
+    # A bulk action may name 10,000 comments, each its own `ids` field.
+    form = await request.form(max_fields=BULK_MAX + 100)
     token = request.headers.get("x-csrf-token") or str(form.get("csrf", ""))
     auth.check_csrf(admin, token)
     return {"_list": form, **{k: form.get(k) for k in form}}
