@@ -194,6 +194,9 @@ def test_lock_thread_closes_it(signed_in, sessions, sites):
     cid = add_comment(sessions, sites[0])
     with sessions() as db:
         thread_id = db.get(Comment, cid).thread_id
-    client.post(f"/admin/threads/{thread_id}/lock", data={"csrf": token, "locked": "1"})
+    r = client.post(f"/admin/threads/{thread_id}/lock", data={"csrf": token, "locked": "1"},
+                    headers={"Referer": f"http://testserver/admin/comments/{cid}"},
+                    follow_redirects=True)
+    assert "is locked: no new comments" in r.text and "Unlock the thread" in r.text
     with sessions() as db:
         assert db.get(Thread, thread_id).closed

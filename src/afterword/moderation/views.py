@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from afterword.comments.pipeline import MODERATION_MODES
-from afterword.db.models import ModeratorPrefs, ModRule, Site, User, Webhook
+from afterword.db.models import ModeratorPrefs, ModRule, Site, Thread, User, Webhook
 from afterword.moderation import actions, auth, dashboard, notify, queues, rules
 from afterword.moderation.accounts import AccountError, set_password, verify_password
 from afterword.moderation.actions import ActionError
@@ -250,6 +250,7 @@ def comment_page(request: Request, comment_id: int, admin: AdminDep,
     comment = actions.moderated_comment(db, admin, comment_id)
     return render(request, "comment.html", admin, c=comment,
                   edits=actions.history(db, comment_id),
+                  thread=db.get(Thread, comment.thread_id),
                   domains=rules.domains_in(f"{comment.text} {comment.website}"))
 
 
