@@ -32,6 +32,7 @@ MAX_TEXT = 100_000          # characters; ten times what the widget accepts
 FUTURE_SLACK = timedelta(days=1)  # clocks and time zones of old exports are rarely exact
 STATUSES = ("published", "pending", "spam", "deleted")
 MAX_REJECTS_SHOWN = 50
+TOO_LONG = (f"comment longer than {MAX_TEXT} characters", "too long")
 
 
 @dataclass(slots=True)
@@ -57,7 +58,7 @@ class Record:
     edited_at: datetime | None = None
     likes: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # stored columns a source carries
-    problem: str = ""               # set by a reader that already knows it cannot be used
+    problem: tuple[str, str] | None = None  # (reason, code) when the reader already knows
 
 
 @dataclass
@@ -146,7 +147,7 @@ class Writer:
     # -- public surface ---------------------------------------------------------------------
 
     def add(self, record: Record) -> None:
-        problem = (record.problem, record.problem) if record.problem else self._problem(record)
+        problem = record.problem or self._problem(record)
         if problem:
             self.report.reject(record.where, *problem)
             return
@@ -195,7 +196,7 @@ class Writer:
         if not record.source_id:
             return "no id", "no id"
         if len(record.text) > MAX_TEXT or (record.html and len(record.html) > 2 * MAX_TEXT):
-            return f"comment longer than {MAX_TEXT} characters", "too long"
+            return TOO_LONG
         if not record.text.strip() and record.status != "deleted":
             return "empty comment", "empty"
         if record.created_at is None:

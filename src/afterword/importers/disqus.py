@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 from afterword.importers.core import (
     MAX_TEXT,
+    TOO_LONG,
     Record,
     Writer,
     html_to_safe,
@@ -48,7 +49,7 @@ def read(stream: BinaryIO, writer: Writer) -> None:
         if not seen_root:
             if tag != "disqus":
                 raise ImportFileError(f"line {element.line}: not a Disqus export: the document "
-                                      f"starts with <{tag}>, not <disqus>")
+                                      f"starts with <{tag.rpartition('}')[2]}>, not <disqus>")
             seen_root = True
             continue
         if event == "start":
@@ -94,9 +95,9 @@ def _post(dsq_id: str, p: dict[str, str], threads: dict[str, tuple[str, str, boo
         email=p.get("author.email", "").strip(), text=html_to_text(message), html=html_to_safe(message),
         ip=p.get("ipAddress", "").strip(), created_at=parse_time(p.get("createdAt", "")))
     if oversize:
-        record.problem = f"comment longer than {MAX_TEXT} characters"
+        record.problem = TOO_LONG
     elif thread is None:
-        record.problem = "its thread is not in the file"
+        record.problem = "its thread is not in the file", "unknown thread"
     elif not url:
-        record.problem = "its thread has neither a link nor a URL identifier"
+        record.problem = "its thread has neither a link nor a URL identifier", "no thread url"
     return record

@@ -51,7 +51,7 @@ def read(path: Path, site_url: str) -> Iterator[Record]:
                 created_at=_time(created), edited_at=_time(modified),
                 likes=int(n_likes or 0))
             if mode not in MODES:
-                record.problem = f"unknown Isso mode {mode!r}"
+                record.problem = f"unknown Isso mode {mode!r}", "unknown status"
             yield record
     except sqlite3.DatabaseError as exc:
         raise ImportFileError(f"{path}: cannot read the Isso database ({exc})") from None

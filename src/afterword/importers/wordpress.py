@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from afterword.importers.core import (
     MAX_TEXT,
+    TOO_LONG,
     Record,
     Writer,
     html_to_safe,
@@ -60,9 +61,9 @@ def _record(item: dict[str, str], c: dict[str, str], line: int, oversize: bool) 
         text=html_to_text(content), html=html_to_safe(content),
         ip=c.get("wp:comment_author_IP", "").strip(), created_at=created)
     if oversize:
-        record.problem = f"comment longer than {MAX_TEXT} characters"
+        record.problem = TOO_LONG
     elif approved not in STATUS:
-        record.problem = f"unknown wp:comment_approved {approved[:20]!r}"
+        record.problem = f"unknown wp:comment_approved {approved[:20]!r}", "unknown status"
     return record
 
 
@@ -76,7 +77,8 @@ def read(stream: BinaryIO, writer: Writer) -> None:
         if not seen_root:
             if element.tag != "rss":
                 raise ImportFileError(f"line {element.line}: not a WordPress export (WXR): "
-                                      f"the document starts with <{element.tag}>, not <rss>")
+                                      f"the document starts with <{element.tag.rpartition('}')[2]}>, "
+                                      "not <rss>")
             seen_root = True
         tag = element.tag
         if event == "start":

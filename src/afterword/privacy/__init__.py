@@ -6,27 +6,15 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 
 def install(app: FastAPI) -> None:
     from afterword.privacy.retention import Maintainer
     from afterword.privacy.web import router
+    from afterword.web.app import run_while_serving
 
     app.include_router(router)
     state = app.state
     state.maintainer = Maintainer(state.sessions, state.settings)
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app_: FastAPI):
-        state.maintainer.start()
-        try:
-            async with inner(app_) as value:
-                yield value
-        finally:
-            state.maintainer.stop()
-
-    app.router.lifespan_context = lifespan
+    run_while_serving(app, state.maintainer.start, state.maintainer.stop)
