@@ -252,15 +252,24 @@ class Behaviour:
 
     def reasons(self, tally: Tally, approved: int) -> list[Reason]:
         reasons = []
-        for count, start, code, what in (
-            (tally.same, 5, "resent", "the same comment was sent {n} times"),
-            (tally.network, 8, "network_velocity", "{n} comments from the same network"),
-            (tally.email, 4, "email_velocity", "{n} comments from the same email address"),
-        ):
-            weight = _ramp(count, start, 0.6, 2.0)
-            if weight:
-                text = what.format(n=f"{count:,}") + " in the last hour"
-                reasons.append(Reason(code, text, weight))
+        weight = _ramp(tally.same, 5, 0.6, 2.0)
+        if weight:
+            text = f"the same comment was sent {tally.same:,} times in the last hour"
+            reasons.append(Reason("resent", text, weight))
+        # One person busy in a lively thread, an office or a mobile network behind one
+        # prefix: velocity alone is weak evidence, and the address and the network usually
+        # measure the same run, so only the stronger of the two counts.
+        velocity = max(
+            (
+                (_ramp(tally.email, 6, 0.5, 1.5), "email_velocity", tally.email, "email address"),
+                (_ramp(tally.network, 12, 0.5, 1.5), "network_velocity", tally.network, "network"),
+            ),
+            key=lambda item: item[0],
+        )
+        if velocity[0]:
+            weight, code, n, what = velocity
+            text = f"{n:,} comments from the same {what} in the last hour"
+            reasons.append(Reason(code, text, weight))
         weight = _ramp(tally.seen, 2, 0.9, 3.0)
         if weight:
             reasons.append(

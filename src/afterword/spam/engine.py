@@ -42,9 +42,11 @@ TEST_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
 DEFAULT_CONFIG = SiteConfig()
 _DELTA, _REPORTS, _VERSION = "delta", "reports", "delta.ver"
 # Log-odds the text model must reach on its own to discard without other evidence
-# (p >= 0.9995), and the evidence beyond the words that lets a lower score discard.
+# (p >= 0.9995), the evidence beyond the words that lets a lower score discard, and the
+# text log-odds below which nothing is discarded (p < 0.88: the words may be a person's).
 _SURE_TEXT = 7.6
 _OTHER_EVIDENCE = 1.5
+_SPAMMY_TEXT = 2.0
 _MAX_REASONS = 5
 _LOGIT_CLIP = 12.0
 _PRUNE_EVERY = 60.0
@@ -137,10 +139,14 @@ def _trust(sub: Submission, config: SiteConfig) -> Verdict | None:
 
 
 def _discard(scored: _Scored, config: SiteConfig) -> bool:
-    """Blatant enough to drop unseen: without what the site learned pushing it up, and with
-    evidence beyond the words unless the text model is all but certain."""
+    """Blatant enough to drop unseen: the words themselves read as spam, the score is past
+    the discard tier without what the site learned pushing it up, and there is evidence
+    beyond the words unless the text model is all but certain. Behaviour and client quirks
+    alone never make a comment vanish: they can be a real person's."""
     if scored.deny:
         return True
+    if scored.text < _SPAMMY_TEXT:
+        return False
     unlearned = scored.logit - max(0.0, scored.learned)
     if _sigmoid(unlearned) < config.discard_threshold:
         return False
