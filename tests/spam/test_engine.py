@@ -246,3 +246,13 @@ def test_user_agent_alone_does_not_condemn_a_human_text() -> None:
         make_engine().check("1", comment(HAM[1], user_agent=BROWSER)).probability
         < verdict.probability
     )
+
+
+def test_a_busy_reader_is_never_discarded() -> None:
+    engine = make_engine()
+    for i in range(30):
+        verdict = engine.check(
+            "1", comment(f"{HAM[i % len(HAM)]} ({i})", user_agent="", seconds_to_submit=1.0)
+        )
+    assert not verdict.discard
+    assert sum(r.code.endswith("_velocity") for r in verdict.reasons) <= 1
