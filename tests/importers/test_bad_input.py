@@ -1,4 +1,5 @@
-"""Hostile or broken files: a clear error naming the line, or a counted skip; never half an import."""
+"""Hostile or broken files: a clear error naming the line, or a counted skip; never half
+an import."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import subprocess
 import sys
 
 import pytest
+from importers.kit import FIXTURES, comments, import_file
 
 from afterword.importers import ImportFileError
-from importers.kit import FIXTURES, comments, import_file
 
 WXR_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
             b'xmlns:wp="http://wordpress.org/export/1.2/"><channel>\n')

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from afterword.importers import isso, run_import
-from afterword.db.models import Site
 from importers.kit import FIXTURES, SITE, comments, counts, import_file
+
+from afterword.db.models import Site
+from afterword.importers import isso, run_import
 
 POST = f"{SITE}/2019/05/sourdough-at-altitude/"
 

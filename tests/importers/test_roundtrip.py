@@ -6,13 +6,13 @@ import io
 import json
 
 import pytest
+from comments.comments_kit import Reader, configure
+from importers.kit import FIXTURES, SITE, import_file
 
 from afterword.db.migrate import upgrade
 from afterword.db.session import create_db_engine, make_session_factory
 from afterword.importers import ImportFileError, native, run_import
 from afterword.sites import add_site, get_site
-from comments.comments_kit import Reader, configure
-from importers.kit import FIXTURES, SITE, import_file
 
 
 def _export(sessions) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from afterword.db.models import Webhook
-from afterword.web.app import create_app
 from fastapi.testclient import TestClient
 from privacy.kit import SITE, site_id
+
+from afterword.db.models import Webhook
+from afterword.web.app import create_app
 
 
 def _page(settings, db_engine, sessions, **changes) -> tuple[int, str, dict]:

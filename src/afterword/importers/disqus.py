@@ -92,7 +92,8 @@ def _post(dsq_id: str, p: dict[str, str], threads: dict[str, tuple[str, str, boo
         thread_title=title, thread_closed=closed,
         parent_id=p.get("parent", "").strip() or None, status=status,
         author=p.get("author.name", "").strip() or p.get("author.username", "").strip(),
-        email=p.get("author.email", "").strip(), text=html_to_text(message), html=html_to_safe(message),
+        email=p.get("author.email", "").strip(), text=html_to_text(message),
+        html=html_to_safe(message),
         ip=p.get("ipAddress", "").strip(), created_at=parse_time(p.get("createdAt", "")))
     if oversize:
         record.problem = TOO_LONG

@@ -76,9 +76,9 @@ def read(stream: BinaryIO, writer: Writer) -> None:
     for event, element, depth in parse(stream, PREFIXES, MAX_TEXT + 1, "WordPress export"):
         if not seen_root:
             if element.tag != "rss":
+                local = element.tag.rpartition("}")[2]
                 raise ImportFileError(f"line {element.line}: not a WordPress export (WXR): "
-                                      f"the document starts with <{element.tag.rpartition('}')[2]}>, "
-                                      "not <rss>")
+                                      f"the document starts with <{local}>, not <rss>")
             seen_root = True
         tag = element.tag
         if event == "start":

@@ -1,4 +1,5 @@
-"""``afterword maintenance`` and ``afterword privacy export|erase`` (an admin acting for a person)."""
+"""``afterword maintenance``, and ``afterword privacy export|erase`` for an admin acting for
+a person."""
 
 from __future__ import annotations
 

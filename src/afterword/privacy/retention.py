@@ -22,6 +22,8 @@ from afterword.db.models import Comment, MaintenanceRun, Outbox, SpamCheck
 from afterword.privacy.ip import epoch_start
 
 log = logging.getLogger("afterword.retention")
+#: Bulk statements need not update objects loaded in the session (none are used after).
+BULK = {"synchronize_session": False}
 
 JOB = "retention"
 #: Request metadata inside a stored spam submission, dropped with the user agent column.
@@ -71,24 +73,29 @@ def run_retention(session: Session, settings: Settings,
 
     result["spam"] = session.execute(delete(Comment).where(
         Comment.status == "spam",
-        Comment.created_at < now - settings.retention_spam_days * days)).rowcount
+        Comment.created_at < now - settings.retention_spam_days * days),
+        execution_options=BULK).rowcount
     # A deleted comment that still has replies stays as their placeholder (its words are
     # already gone); the others go.
     child = aliased(Comment)
     result["deleted"] = session.execute(delete(Comment).where(
         Comment.status == "deleted",
         Comment.created_at < now - settings.retention_deleted_days * days,
-        ~exists().where(child.parent_id == Comment.id))).rowcount
+        ~exists().where(child.parent_id == Comment.id)),
+        execution_options=BULK).rowcount
     result["checks"] = session.execute(delete(SpamCheck).where(
-        SpamCheck.created_at < now - settings.retention_checks_days * days)).rowcount
+        SpamCheck.created_at < now - settings.retention_checks_days * days),
+        execution_options=BULK).rowcount
     # Hashes made under an earlier key period could be linked to each other: erase them.
     result["ip_hashes"] = session.execute(update(Comment).where(
         Comment.ip_hash != "",
         Comment.created_at < epoch_start(now, settings.ip_hash_rotation_days))
-        .values(ip_hash="")).rowcount
+        .values(ip_hash=""),
+        execution_options=BULK).rowcount
     # Delivered or abandoned notifications hold addresses and excerpts.
     result["notifications"] = session.execute(delete(Outbox).where(
-        Outbox.status.in_(("sent", "failed")), Outbox.created_at < meta_cutoff)).rowcount
+        Outbox.status.in_(("sent", "failed")), Outbox.created_at < meta_cutoff),
+        execution_options=BULK).rowcount
     session.commit()
     return result
 
@@ -107,7 +114,7 @@ def claim(sessions: sessionmaker[Session], interval: timedelta, now: datetime,
             MaintenanceRun.name == JOB,
             or_(MaintenanceRun.lease_until.is_(None), MaintenanceRun.lease_until < now),
             or_(MaintenanceRun.last_run_at.is_(None), MaintenanceRun.last_run_at <= now - interval))
-            .values(lease_until=now + lease)).rowcount
+            .values(lease_until=now + lease), execution_options=BULK).rowcount
         session.commit()
         return bool(taken)
 
@@ -129,7 +136,7 @@ def run_scheduled(sessions: sessionmaker[Session], settings: Settings,
             if result is not None:
                 values |= {"last_run_at": now, "last_result": result}
             session.execute(update(MaintenanceRun).where(MaintenanceRun.name == JOB)
-                            .values(**values))
+                            .values(**values), execution_options=BULK)
             session.commit()
     log.info("retention job removed %s", result)
     return result

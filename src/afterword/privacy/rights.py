@@ -27,6 +27,7 @@ from afterword.db.models import (
     Thread,
 )
 from afterword.errors import AfterwordError
+from afterword.privacy.retention import BULK
 
 Action = Literal["export", "erase"]
 ACTIONS = ("export", "erase")
@@ -134,13 +135,15 @@ def erase_person(session: Session, site: Site, email: str, mode: str, via: str) 
         comment.spam_submission = {}
         if mode != "delete":
             continue
-        session.execute(delete(CommentEdit).where(CommentEdit.comment_id == comment.id))
+        session.execute(delete(CommentEdit).where(CommentEdit.comment_id == comment.id),
+                        execution_options=BULK)
         has_replies = session.scalar(select(exists().where(child.parent_id == comment.id)))
         set_status(session, comment, "deleted")
         comment.text = comment.html = ""
         if not has_replies:
             session.delete(comment)
-    records = session.execute(delete(SpamCheck).where(*_checks_of(site.id, address))).rowcount
+    records = session.execute(delete(SpamCheck).where(*_checks_of(site.id, address)),
+                              execution_options=BULK).rowcount
     subscribed = session.scalars(select(ReplySubscription).join(
         Comment, Comment.id == ReplySubscription.comment_id).where(
         Comment.site_id == site.id, func.lower(ReplySubscription.email) == address)).all()
@@ -149,7 +152,8 @@ def erase_person(session: Session, site: Site, email: str, mode: str, via: str) 
     records += len(subscribed)
     records += session.execute(delete(Outbox).where(
         Outbox.site_id == site.id,
-        func.lower(Outbox.payload["to"].as_string()) == address)).rowcount
+        func.lower(Outbox.payload["to"].as_string()) == address),
+        execution_options=BULK).rowcount
     entry = ErasureLog(site_id=site.id, via=via, mode=mode, comments=comments, records=records)
     session.add(entry)
     session.commit()
