@@ -132,6 +132,9 @@ class CommentService:
         if rule.action == "reject":
             raise Rejected(403, rule.reason or "this comment cannot be posted here")
 
+        # The engine and the writer take connections of their own: holding this one meanwhile
+        # would let sixteen concurrent posts exhaust the pool and wait on each other.
+        session.rollback()
         submission = self._submission(site, visitor, new, fields, url, seconds,
                                       parent_id is not None)
         verdict = self._spam_engine().check(str(site.id), submission, _spam_config(site))
@@ -146,7 +149,7 @@ class CommentService:
             spam_reasons=[_reason(r) for r in verdict.reasons],
             spam_submission=_recordable(submission), created_at=datetime.now(UTC), likes=0,
         )
-        session.rollback()  # end this request's read transaction before the shared write
+        session.rollback()  # as above, before the shared write
         comment_id = self._writer.insert(values, published=status == "published")
         COMMENTS.labels(status=status).inc()
         return self._posted(SimpleNamespace(id=comment_id, edited_at=None, **values), policy)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Connection, TextClause, select, text, update
+from sqlalchemy import Connection, TextClause, bindparam, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,11 +38,13 @@ def bad_input(message: str) -> Rejected:
     return Rejected(400, message)
 
 
+@lru_cache(maxsize=8192)
 def thread_url(site_url: str, url: str) -> str:
     """The canonical form of an article URL, which must lie under the site's URL.
 
     Scheme and host case, default ports and the fragment never name a different article;
-    http and https do not either (a site moving to https keeps its threads).
+    http and https do not either (a site moving to https keeps its threads). Cached: a
+    listing page asks for the counts of the same URLs on every view.
     """
     site = urlsplit(site_url)
     try:
@@ -249,12 +251,14 @@ def replies_page(conn: Connection | Session, thread_id: int, root_id: int, curso
     return rows, encode_cursor("oldest", rows[-1]) if more and rows else None
 
 
+_COUNTS = text("SELECT url, comment_count FROM threads WHERE site_id = :site AND url IN :urls"
+               ).bindparams(bindparam("urls", expanding=True))
+
+
 def counts(conn: Connection | Session, site_id: int, urls: dict[str, str]) -> dict[str, int]:
     """Published comment counts keyed by the URLs as given (``urls``: given -> canonical)."""
-    found = dict(conn.execute(
-        select(Thread.url, Thread.comment_count)
-        .where(Thread.site_id == site_id, Thread.url.in_(set(urls.values())))
-    ).all())
+    wanted = sorted(set(urls.values()) - {""})
+    found = dict(conn.execute(_COUNTS, {"site": site_id, "urls": wanted}).all()) if wanted else {}
     return {given: found.get(canonical, 0) for given, canonical in urls.items()}
 
 

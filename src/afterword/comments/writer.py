@@ -19,6 +19,11 @@ from sqlalchemy import Engine, insert, update
 from afterword.db.models import Comment, Thread
 
 
+# One statement for any batch: compiled once, sent as a multi-row insert that returns the
+# new ids in the order of the rows.
+_INSERT = insert(Comment).returning(Comment.id, sort_by_parameter_order=True)
+
+
 class _Slot:
     __slots__ = ("values", "published", "done", "lead", "id", "error")
 
@@ -77,8 +82,7 @@ class GroupWriter:
     def _commit(self, batch: list[_Slot]) -> None:
         counts: dict[int, int] = {}
         with self._engine.begin() as conn:
-            ids = [conn.execute(insert(Comment).values(**slot.values)).inserted_primary_key[0]
-                   for slot in batch]
+            ids = conn.execute(_INSERT, [dict(slot.values) for slot in batch]).scalars().all()
             for slot in batch:
                 if slot.published:
                     thread = slot.values["thread_id"]

@@ -1,0 +1,358 @@
+"""Comment service speed against Isso 0.14, both measured in the same run on this machine.
+
+    python bench/comments_bench.py --isso /tmp/isso-venv/bin/isso [--out bench/results/comments.md]
+
+Install Isso into its own virtualenv first (never into Afterword's):
+    python3 -m venv /tmp/isso-venv && /tmp/isso-venv/bin/pip install 'isso==0.14.*'
+
+Both servers run as their own process on SQLite, single process, with their default durability
+(Afterword: WAL + synchronous=FULL; Isso: rollback journal, SQLite's default FULL), rate
+limits off, and are driven by the same HTTP client over loopback (keep-alive). Figures are
+client-observed, so they include HTTP and the client; the server-side time is lower.
+Threads are seeded straight into each database with the same shape (3 roots : 1 reply).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+SITE = "https://bench.example"
+SIZES = {"t1k": 1_000, "t100k": 100_000}
+COUNT_URLS = 100
+READS = 400
+BUDGET = 15.0
+POST_SECONDS = 8.0
+CONNECTIONS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def shape(n: int, seed: int = 7) -> list[int | None]:
+    """Parent index per comment: three roots for each reply, replies to an earlier root."""
+    rnd = random.Random(seed)
+    parents: list[int | None] = []
+    roots: list[int] = []
+    for i in range(n):
+        if i % 4 == 3 and roots:
+            parents.append(rnd.choice(roots[-50:]))
+        else:
+            parents.append(None)
+            roots.append(i)
+    return parents
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def timed(call) -> list[float]:
+    """Latencies (ms) of ``call()``: READS samples after 5 warm-ups, or what fits in
+    BUDGET seconds (at least 20), so a slow server cannot stretch the run."""
+    for _ in range(5):
+        call().raise_for_status()
+    out: list[float] = []
+    stop = time.perf_counter() + BUDGET
+    while len(out) < READS and (len(out) < 20 or time.perf_counter() < stop):
+        t = time.perf_counter()
+        r = call()
+        out.append((time.perf_counter() - t) * 1000)
+        r.raise_for_status()
+    return out
+
+
+async def post_load(base: str, path: str, make_body, seconds: float) -> tuple[int, list[float]]:
+    """CONNECTIONS clients posting back to back; returns answers counted and latencies (ms)."""
+    done = 0
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def worker(w: int) -> None:
+            nonlocal done
+            i = 0
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                r = await client.post(path, json=make_body(w, i))
+                if r.status_code not in (201, 202):
+                    raise RuntimeError(f"POST answered {r.status_code}: {r.text[:200]}")
+                latencies.append((time.perf_counter() - t) * 1000)
+                done += 1
+                i += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(CONNECTIONS)))
+        elapsed = time.perf_counter() - started
+    return round(done / elapsed), latencies
+
+
+TEXT = ("Thanks for the write-up on the harbour ferry, comment {w}-{i}. The timetable "
+        "looks sensible and I hope the evening service stays.")
+
+
+# --- Afterword ------------------------------------------------------------------------------
+
+
+def afterword_env(folder: Path, port: int) -> dict[str, str]:
+    return {**os.environ, "AFTERWORD_DATABASE_URL": f"sqlite:///{folder / 'afterword.db'}",
+            "AFTERWORD_DATA_DIR": str(folder), "AFTERWORD_SECRET_KEY": "bench-secret-0123456789",
+            "AFTERWORD_PORT": str(port), "AFTERWORD_LOG_LEVEL": "warning",
+            "AFTERWORD_BASE_URL": f"http://127.0.0.1:{port}"}
+
+
+def seed_afterword(folder: Path, env: dict[str, str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from afterword.db.migrate import upgrade
+    from afterword.db.models import Comment, Site, Thread
+    from afterword.db.session import create_db_engine
+
+    engine = create_db_engine(env["AFTERWORD_DATABASE_URL"])
+    upgrade(engine)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        site_id = conn.execute(insert(Site).values(
+            url=SITE, name="bench", allowed_origins=[SITE],
+            settings={"ip_per_minute": 10**6, "thread_per_minute": 10**6})).inserted_primary_key[0]
+        for name, n in SIZES.items():
+            thread_id = conn.execute(insert(Thread).values(
+                site_id=site_id, url=f"{SITE}/{name}", title=name, comment_count=n)
+            ).inserted_primary_key[0]
+            first = (conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM comments")
+                     .scalar() or 0) + 1
+            rows = []
+            for i, parent in enumerate(shape(n)):
+                rows.append({
+                    "id": first + i, "site_id": site_id, "thread_id": thread_id,
+                    "parent_id": None if parent is None else first + parent,
+                    "root_id": None if parent is None else first + parent,
+                    "depth": 0 if parent is None else 1, "status": "published",
+                    "author": f"Reader {i}", "email": "", "website": "",
+                    "text": f"Comment number {i}", "html": f"<p>Comment number {i}</p>\n",
+                    "ip": "192.0.2.0", "ip_hash": "", "user_agent": "", "spam_reasons": [],
+                    "spam_submission": {}, "created_at": start + timedelta(seconds=i),
+                    "likes": i % 7})
+            conn.execute(insert(Comment), rows)
+        conn.execute(insert(Thread), [
+            {"site_id": site_id, "url": f"{SITE}/count/{k}", "title": "", "comment_count": k}
+            for k in range(COUNT_URLS)])
+    engine.dispose()
+
+
+def bench_afterword(folder: Path) -> dict[str, float]:
+    port = free_port()
+    env = afterword_env(folder, port)
+    seed_afterword(folder, env)
+    exe = Path(sys.executable).with_name("afterword")
+    proc = subprocess.Popen([str(exe), "serve"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(base + "/healthz", proc)
+        out: dict[str, float] = {}
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for name in SIZES:
+                params = {"site": SITE, "url": f"{SITE}/{name}", "limit": 20}
+                lat = timed(lambda: client.get("/api/v1/threads", params=params))
+                out[f"get_{name}_p50"], out[f"get_{name}_p99"] = pct(lat, .5), pct(lat, .99)
+            urls = [f"{SITE}/count/{k}" for k in range(COUNT_URLS)]
+            body = {"site": SITE, "urls": urls}
+            lat = timed(lambda: client.post("/api/v1/counts", json=body))
+            out["counts_p50"], out["counts_p99"] = pct(lat, .5), pct(lat, .99)
+            token = client.get("/api/v1/threads", params={
+                "site": SITE, "url": f"{SITE}/t1k", "limit": 1}).json()["token"]
+        time.sleep(2)  # the render token measures time-to-submit: look like a reader
+
+        def body(w: int, i: int) -> dict:
+            return {"site": SITE, "url": f"{SITE}/post/{w % 4}", "title": "Post",
+                    "author": f"Writer {w}", "text": TEXT.format(w=w, i=i), "token": token,
+                    "honeypot": ""}
+
+        rate, lat = asyncio.run(post_load(base, "/api/v1/comments", body, POST_SECONDS))
+        out["post_rate"], out["post_p50"], out["post_p99"] = rate, pct(lat, .5), pct(lat, .99)
+        with sqlite3.connect(folder / "afterword.db") as db:
+            stored = db.execute("SELECT COUNT(*) FROM comments WHERE thread_id IN "
+                                "(SELECT id FROM threads WHERE url LIKE ?)",
+                                (f"{SITE}/post/%",)).fetchone()[0]
+        out["post_stored"] = stored
+        out["post_answered"] = len(lat)
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# --- Isso -------------------------------------------------------------------------------------
+
+
+def seed_isso(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as db:
+        voters = bytes(256)
+        for name, n in SIZES.items():
+            tid = db.execute("INSERT INTO threads (uri, title) VALUES (?, ?)",
+                             (f"/{name}", name)).lastrowid
+            first = (db.execute("SELECT COALESCE(MAX(id), 0) FROM comments").fetchone()[0]) + 1
+            db.executemany(
+                "INSERT INTO comments (tid, id, parent, created, modified, mode, remote_addr,"
+                " text, author, email, website, likes, dislikes, voters, notification)"
+                " VALUES (?, ?, ?, ?, NULL, 1, '192.0.2.0', ?, ?, NULL, NULL, ?, 0, ?, 0)",
+                [(tid, first + i, None if p is None else first + p, 1767225600.0 + i,
+                  f"Comment number {i}", f"Reader {i}", i % 7, voters)
+                 for i, p in enumerate(shape(n))])
+        for k in range(COUNT_URLS):
+            tid = db.execute("INSERT INTO threads (uri, title) VALUES (?, '')",
+                             (f"/count/{k}",)).lastrowid
+            db.executemany(
+                "INSERT INTO comments (tid, parent, created, mode, remote_addr, text, voters)"
+                " VALUES (?, NULL, 1767225600.0, 1, '192.0.2.0', 'x', ?)",
+                [(tid, voters)] * (k % 5))
+        for w in range(4):
+            db.execute("INSERT INTO threads (uri, title) VALUES (?, 'Post')", (f"/post/{w}",))
+
+
+def bench_isso(folder: Path, isso: str) -> dict[str, float]:
+    port = free_port()
+    db_path = folder / "isso.db"
+    conf = folder / "isso.cfg"
+    conf.write_text(f"""[general]
+dbpath = {db_path}
+host = {SITE}
+[server]
+listen = http://127.0.0.1:{port}
+[guard]
+enabled = false
+[moderation]
+enabled = false
+""")
+    base = f"http://127.0.0.1:{port}"
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen([isso, "-c", str(conf), "run"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        wait_up(base + "/info", proc)
+        return proc
+
+    proc = start()  # creates the schema
+    proc.terminate()
+    proc.wait(10)
+    seed_isso(db_path)
+    proc = start()
+    try:
+        out: dict[str, float] = {}
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for name in SIZES:
+                params = {"uri": f"/{name}", "limit": 20, "nested_limit": 20}
+                lat = timed(lambda: client.get("/", params=params))
+                out[f"get_{name}_p50"], out[f"get_{name}_p99"] = pct(lat, .5), pct(lat, .99)
+            urls = [f"/count/{k}" for k in range(COUNT_URLS)]
+            lat = timed(lambda: client.post("/count", json=urls))
+            out["counts_p50"], out["counts_p99"] = pct(lat, .5), pct(lat, .99)
+
+        def body(w: int, i: int) -> dict:
+            return {"author": f"Writer {w}", "text": TEXT.format(w=w, i=i), "title": "Post"}
+
+        rate, lat = asyncio.run(post_load(base, f"/new?uri=%2Fpost%2F{0}", body, POST_SECONDS))
+        out["post_rate"], out["post_p50"], out["post_p99"] = rate, pct(lat, .5), pct(lat, .99)
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def report(ours: dict[str, float], isso: dict[str, float], command: str) -> str:
+    def ms(v: float) -> str:
+        return f"{v:.2f} ms"
+
+    rows = [
+        ("GET first page (20) of a 1,000-comment thread, p50", "get_t1k_p50", ms, "< 5 ms"),
+        ("… p99", "get_t1k_p99", ms, ""),
+        ("GET first page (20) of a 100,000-comment thread, p50", "get_t100k_p50", ms,
+         "no slower than 1,000"),
+        ("… p99", "get_t100k_p99", ms, ""),
+        ("POST /counts for 100 URLs, p50", "counts_p50", ms, "< 2 ms"),
+        ("… p99", "counts_p99", ms, ""),
+        (f"POST comments/s at {CONNECTIONS} connections", "post_rate", lambda v: f"{v:.0f}/s",
+         ">= 3x Isso"),
+        ("… latency p50", "post_p50", ms, ""),
+        ("… latency p99", "post_p99", ms, ""),
+    ]
+    lines = [
+        "# Comment service vs Isso 0.14 (same machine, same run)", "",
+        f"Command: `{command}`", "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "", "Client-observed over loopback HTTP with keep-alive (server-side time is lower). "
+        f"Reads: {READS} sequential requests after 5 warm-ups, or as many as fit in "
+        f"{BUDGET:.0f} s (at least 20). "
+        f"Writes: {CONNECTIONS} concurrent connections for {POST_SECONDS:.0f} s; Afterword "
+        "runs every comment through the spam engine and commits it (SQLite WAL, "
+        "synchronous=FULL) before answering.", "",
+        "| measure | Afterword | Isso 0.14 | ratio | target |", "|---|---|---|---|---|"]
+    for label, key, fmt, target in rows:
+        a, b = ours[key], isso[key]
+        ratio = (a / b if key == "post_rate" else b / a) if a and b else float("nan")
+        lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio:.1f}x | {target} |")
+    lines += ["", f"Afterword stored {ours['post_stored']:.0f} comments for "
+              f"{ours['post_answered']:.0f} answers during the write test (every answered comment "
+              "is in the database).", "", "Ratio: how many times faster Afterword is.", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--isso", required=True, help="path to the isso executable (0.14)")
+    parser.add_argument("--out", help="write the Markdown report here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "aw").mkdir()
+        (folder / "isso").mkdir()
+        ours = bench_afterword(folder / "aw")
+        print(json.dumps(ours), flush=True)
+        theirs = bench_isso(folder / "isso", args.isso)
+        print(json.dumps(theirs), flush=True)
+    command = "python bench/comments_bench.py " + " ".join(sys.argv[1:])
+    text = report(ours, theirs, command)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
