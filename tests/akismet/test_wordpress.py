@@ -101,7 +101,7 @@ def wordpress(tmp_path, afterword, sessions):
     mu.mkdir(parents=True)
     shutil.copy(MU_PLUGIN, mu / MU_PLUGIN.name)
     shutil.copy(HERE / "test-helpers.php", mu / "test-helpers.php")
-    for script in ("install.php", "setup.php", "comments.php", "moderate.php"):
+    for script in ("install.php", "setup.php", "comments.php", "moderate.php", "probe.php"):
         shutil.copy(HERE / script, root / script)
 
     database = f"afterword_wp_{uuid.uuid4().hex[:10]}"
@@ -214,3 +214,9 @@ def test_akismet_plugin_works_against_afterword(wordpress, app, sessions):
     assert stats == {"spam": 2, "ham": 2, "missed_spam": 1, "false_positives": 1,
                      "accuracy": 50.0}
 
+
+
+def test_must_use_plugin_takes_over_akismet_hosts_only(wordpress):
+    probe = json.loads(_php("probe.php", cwd=wordpress["root"]).strip().splitlines()[-1])
+    assert probe == {"rest": True, "key_host": True, "lookalike": False, "suffix": False,
+                     "other": False}
