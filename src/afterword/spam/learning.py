@@ -50,7 +50,7 @@ MAX_HAM_SHIFT = 4.0
 MAX_SPAM_SHIFT = 8.0
 MAX_NORM = 30.0
 LEARNING_RATE = 3.0
-MIN_ERROR = 0.15
+MIN_ERROR = 0.07
 # Largest number of weights kept per site; beyond it the smallest go (a few hundred kB).
 MAX_ENTRIES = 50_000
 # Reports per reporter and hour that count fully; more are scaled down, not refused.
