@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nh3
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from afterword.comments.pipeline import Policy
@@ -128,6 +128,21 @@ class _Placed:
     depth: int
 
 
+_COMMENTS = Comment.__table__
+_KEYS = ImportKey.__table__
+# Built once: per-row ORM statement construction cost more than SQLite's own work.
+_INSERT_COMMENT = _COMMENTS.insert().returning(_COMMENTS.c.id)
+_INSERT_KEYS = _KEYS.insert()
+_FIND_KEY = select(_KEYS.c.comment_id).where(
+    _KEYS.c.site_id == bindparam("site"), _KEYS.c.source == bindparam("source"),
+    _KEYS.c.source_id == bindparam("source_id"))
+_FIND_PARENT = select(_COMMENTS.c.id, _COMMENTS.c.parent_id, _COMMENTS.c.root_id,
+                      _COMMENTS.c.depth).join(_KEYS, _KEYS.c.comment_id == _COMMENTS.c.id).where(
+    _KEYS.c.site_id == bindparam("site"), _KEYS.c.source == bindparam("source"),
+    _KEYS.c.source_id == bindparam("source_id"))
+KEY_BATCH = 1000
+
+
 class Writer:
     """Writes records of one file for one site into the session (the caller commits)."""
 
@@ -143,6 +158,11 @@ class Writer:
         self._threads: dict[str, int] = {}
         self._placed: dict[str, _Placed] = {}
         self._waiting: dict[str, list[Record]] = {}   # parent source id -> its children
+        self._keys: list[dict[str, Any]] = []          # import keys not yet written
+        self._conn = session.connection()
+        # A first import of this source has no earlier keys to look up, record by record.
+        self._earlier = session.scalar(select(ImportKey.source_id).where(
+            ImportKey.site_id == site.id, ImportKey.source == source).limit(1)) is not None
 
     # -- public surface ---------------------------------------------------------------------
 
@@ -177,7 +197,13 @@ class Writer:
                 self.report.counts["orphan replies made top-level"] += 1
                 record.parent_id = None
                 self._insert(record, None)
+        self._write_keys()
         self._placed.clear()
+
+    def _write_keys(self) -> None:
+        if self._keys:
+            self._conn.execute(_INSERT_KEYS, self._keys)
+            self._keys = []
 
     def finish(self) -> Report:
         self.end_scope()
@@ -205,18 +231,20 @@ class Writer:
             return f"date in the future ({record.created_at.isoformat()})", "future date"
         return None
 
+    def _key(self, source_id: str) -> dict[str, Any]:
+        return {"site": self.site.id, "source": self.source, "source_id": source_id}
+
     def _known(self, source_id: str) -> bool:
-        return self.session.get(ImportKey, (self.site.id, self.source, source_id)) is not None
+        if source_id in self._placed:
+            return True
+        return self._earlier and self._conn.execute(
+            _FIND_KEY, self._key(source_id)).first() is not None
 
     def _parent(self, source_id: str) -> _Placed | None:
         found = self._placed.get(source_id)
-        if found is not None:
+        if found is not None or not self._earlier:
             return found
-        row = self.session.execute(
-            select(Comment.id, Comment.parent_id, Comment.root_id, Comment.depth)
-            .join(ImportKey, ImportKey.comment_id == Comment.id)
-            .where(ImportKey.site_id == self.site.id, ImportKey.source == self.source,
-                   ImportKey.source_id == source_id)).first()
+        row = self._conn.execute(_FIND_PARENT, self._key(source_id)).first()
         return _Placed(*row) if row else None
 
     # -- writing --------------------------------------------------------------------------
@@ -279,16 +307,20 @@ class Writer:
         submission = extra.pop("spam_submission", None) or {}
         if record.kind != "comment":
             submission = {**submission, "comment_type": record.kind}
-        comment_id = self.session.scalar(insert(Comment).values(
-            site_id=self.site.id, thread_id=thread_id, parent_id=parent_id, root_id=root_id,
-            depth=depth, status=record.status, author=clean(record.author)[:100],
-            email=clean(record.email).strip()[:320], website=clean(record.website)[:512],
-            text=text, html=html, ip=anonymize_ip(record.ip), ip_hash="",
-            created_at=record.created_at, edited_at=record.edited_at, likes=record.likes,
-            spam_submission=submission, **extra).returning(Comment.id))
-        self.session.execute(insert(ImportKey).values(
-            site_id=self.site.id, source=self.source, source_id=record.source_id,
-            comment_id=comment_id, created_at=self.now))
+        comment_id = self._conn.execute(_INSERT_COMMENT, {
+            "site_id": self.site.id, "thread_id": thread_id, "parent_id": parent_id,
+            "root_id": root_id, "depth": depth, "status": record.status,
+            "author": clean(record.author)[:100], "email": clean(record.email).strip()[:320],
+            "website": clean(record.website)[:512], "text": text, "html": html,
+            "ip": anonymize_ip(record.ip), "ip_hash": "", "user_agent": "",
+            "created_at": record.created_at, "edited_at": record.edited_at,
+            "likes": record.likes, "spam_probability": None, "spam_reasons": [],
+            "spam_submission": submission, **extra}).scalar_one()
+        self._keys.append({"site_id": self.site.id, "source": self.source,
+                           "source_id": record.source_id, "comment_id": comment_id,
+                           "created_at": self.now})
+        if len(self._keys) >= KEY_BATCH:
+            self._write_keys()
         self.report.counts[f"imported {record.status}"
                            + ("" if record.kind == "comment" else f" {record.kind}")] += 1
         placed = self._placed[record.source_id] = _Placed(comment_id, parent_id, root_id, depth)
