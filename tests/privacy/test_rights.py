@@ -137,3 +137,34 @@ def test_bad_requests_are_answered_not_500(client, mail_client, sessions, site):
     assert mail_client.post(f"/privacy/{sid}/confirm", data={"token": "x" * 3000}).status_code \
         in (400, 422)
     assert mail_client.post("/privacy/999/confirm", data={"token": "x"}).status_code == 404
+
+
+def test_admin_page_exports_and_erases_for_own_sites_only(client, sessions, site):
+    from afterword.sites import add_site
+    from moderation.mod_kit import make_user, sign_in
+
+    mine = add_comment(sessions, email=EMAIL)
+    sid = site_id(sessions)
+    with sessions() as session:
+        other_site = add_site(session, "https://news.example").id
+        session.commit()
+    make_user(sessions, "mia", site_ids=[sid])
+    assert client.get("/admin/privacy", follow_redirects=False).status_code in (302, 303)
+    csrf = sign_in(client, "mia")
+    page = client.get("/admin/privacy").text
+    assert "blog.example" in page and "news.example" not in page
+    exported = client.post("/admin/privacy", data={"csrf": csrf, "site_id": sid,
+                                                   "email": EMAIL, "action": "export"})
+    assert exported.json()["comments"][0]["email"] == EMAIL
+    refused = client.post("/admin/privacy", data={"csrf": csrf, "site_id": other_site,
+                                                  "email": EMAIL, "action": "erase"})
+    assert refused.status_code == 403
+    assert client.post("/admin/privacy", data={"site_id": sid, "email": EMAIL,
+                                               "action": "erase"}).status_code >= 400  # no CSRF
+    with sessions() as session:
+        assert session.get(Comment, mine).email == EMAIL
+    done = client.post("/admin/privacy", data={"csrf": csrf, "site_id": sid, "email": EMAIL,
+                                               "action": "erase"})
+    assert "1 comment(s) keep-anonymous" in done.text and "admin" in done.text
+    with sessions() as session:
+        assert session.get(Comment, mine).email == ""
