@@ -1,8 +1,8 @@
 """Privacy: what is stored and for how long; anonymisation helpers every writer uses.
 
 ``install(app)`` mounts ``/privacy/{site}`` and ``/admin/privacy``, and runs the retention
-job inside the app
-(:class:`afterword.privacy.retention.Maintainer`, one round per interval across workers).
+job inside the app (:class:`afterword.privacy.retention.Maintainer`, one round per interval
+across workers).
 """
 
 from __future__ import annotations
