@@ -199,6 +199,12 @@ class Comment(Base):
     likes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# Moderation queues read comments by status across sites, newest first or most likely spam
+# first; the comment pages' own indexes all lead with the thread or the site.
+Index("ix_comments_status_id", Comment.status, Comment.id)
+Index("ix_comments_status_spam", Comment.status, Comment.spam_probability)
+
+
 class ModRule(Base):
     """A ban or list entry: ip, prefix, email, author, domain, word_hold or word_reject.
 

@@ -71,15 +71,16 @@ def _like(value: str) -> str:
 
 def matching(admin: Admin, f: Filters) -> Select:
     """``SELECT comments.id`` of everything the filters match, within the moderator's sites."""
-    query = select(Comment.id).join(Thread, Thread.id == Comment.thread_id).where(
-        Comment.status == f.status)
+    query = select(Comment.id).where(Comment.status == f.status)
     if f.site is not None:
         query = query.where(Comment.site_id == f.site)
     if not admin.all_sites:
         query = query.where(Comment.site_id.in_(admin.site_ids))
-    if f.thread:
-        query = query.where(Thread.id == int(f.thread) if f.thread.isdigit()
-                            else Thread.url.ilike(_like(f.thread), escape="\\"))
+    if f.thread.isdigit():
+        query = query.where(Comment.thread_id == int(f.thread))
+    elif f.thread:
+        query = query.join(Thread, Thread.id == Comment.thread_id).where(
+            Thread.url.ilike(_like(f.thread), escape="\\"))
     if f.author:
         query = query.where(Comment.author.ilike(_like(f.author), escape="\\"))
     if f.email:
@@ -112,19 +113,20 @@ def _ip_filter(value: str) -> Any:
 
 def page(db: Session, admin: Admin, f: Filters) -> tuple[list[Any], int]:
     """One page of the queue (comments with their thread URL) and the number matched."""
-    ids = matching(admin, f).subquery()
-    total = db.scalar(select(func.count()).select_from(ids)) or 0
+    ids = matching(admin, f)
+    total = db.scalar(select(func.count()).select_from(ids.subquery())) or 0
     order = {
         "newest": [Comment.id.desc()],
         "oldest": [Comment.id.asc()],
-        "spam": [func.coalesce(Comment.spam_probability, 0).desc(), Comment.id.desc()],
-        "least-spam": [func.coalesce(Comment.spam_probability, 0).asc(), Comment.id.desc()],
+        # Comments without a probability (imported) sort as the least likely spam.
+        "spam": [Comment.spam_probability.desc().nulls_last(), Comment.id.desc()],
+        "least-spam": [Comment.spam_probability.asc().nulls_first(), Comment.id.desc()],
     }[f.sort]
     rows = db.execute(
         select(Comment, Thread.url, Thread.title, Thread.closed)
         .join(Thread, Thread.id == Comment.thread_id)
-        .where(Comment.id.in_(select(ids.c.id)))
-        .order_by(*order).offset((f.page - 1) * PAGE).limit(PAGE)
+        .where(Comment.id.in_(ids.order_by(*order).offset((f.page - 1) * PAGE).limit(PAGE)))
+        .order_by(*order)
     ).all()
     return rows, total
 

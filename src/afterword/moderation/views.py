@@ -200,7 +200,7 @@ def save_member(user_id: int, admin: AdminDep, form: FormDep, db: SessionDep) ->
 def home(request: Request, admin: AdminDep, db: SessionDep) -> Response:
     site = request.query_params.get("site", "")
     site_id = int(site) if site.isdigit() else None
-    figures = dashboard.stats(db, admin, site_id)
+    figures = dashboard.cached_stats(request.app.state, db, admin, site_id)
     return render(request, "dashboard.html", admin, stats=figures, site=site_id,
                   sites=_sites(db, admin), chart=dashboard.chart(figures.days),
                   counts=queues.counts(db, admin, site_id))

@@ -19,6 +19,8 @@ TABLES = ("reply_subscriptions", "comment_notices", "comment_edits", "webhooks",
 
 
 def upgrade() -> None:
+    op.create_index("ix_comments_status_id", "comments", ["status", "id"])
+    op.create_index("ix_comments_status_spam", "comments", ["status", "spam_probability"])
     op.create_table('login_failures',
     sa.Column('username', sa.String(length=100), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
@@ -127,5 +129,7 @@ def upgrade() -> None:
     )
 
 def downgrade() -> None:
+    op.drop_index("ix_comments_status_spam", table_name="comments")
+    op.drop_index("ix_comments_status_id", table_name="comments")
     for table in TABLES:
         op.drop_table(table)
