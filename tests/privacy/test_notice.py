@@ -66,3 +66,15 @@ def test_unknown_site_is_404_not_500(client, site):
     assert client.get("/privacy/999").status_code == 404
     assert client.get("/privacy/99999999999999999999").status_code in (404, 422)
     assert client.get("/privacy/abc").status_code == 422
+
+
+def test_every_personal_data_column_is_on_the_notice(settings, sessions, site):
+    from afterword.db.models import Base, Site
+    from afterword.privacy.notice import NOT_ABOUT_COMMENTERS, build_notice
+
+    personal = {f"{table.name}.{column.name}" for table in Base.metadata.tables.values()
+                for column in table.columns if "personal data" in (column.comment or "")}
+    with sessions() as session:
+        notice = build_notice(session, settings, session.query(Site).one())
+    described = {c for item in notice.stored for c in item.columns}
+    assert personal - described - set(NOT_ABOUT_COMMENTERS) == set()

@@ -23,6 +23,13 @@ class Item:
     what: str
     why: str
     kept: str
+    #: The ``table.column`` names this line describes; a test checks that every column the
+    #: schema marks as personal data is described by some line.
+    columns: tuple[str, ...] = ()
+
+
+#: Personal data that is not about commenters (admin accounts), so not on a commenter's notice.
+NOT_ABOUT_COMMENTERS = ("users.email",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,35 +60,45 @@ def build_notice(session: Session, settings: Settings, site: Site) -> Notice:
     meta = _days(s.retention_request_metadata_days)
     stored = [
         Item("Your name (as you typed it)", "Shown with your comment.",
-             "As long as the comment is kept."),
+             "As long as the comment is kept.", ("comments.author",)),
         Item("Your email address (optional unless the site asks for it)",
              "Never shown publicly. Used to tell you about replies if you ask, to recognise "
              "your earlier approved comments, and to find your data when you ask for it.",
-             "As long as the comment is kept."),
+             "As long as the comment is kept (a reply subscription: until you unsubscribe).",
+             ("comments.email", "reply_subscriptions.email")),
         Item("Your website (optional)", "Linked from your name.",
-             "As long as the comment is kept."),
+             "As long as the comment is kept.", ("comments.website",)),
         Item("The comment's text and its date", "It is what you published.",
              "Published and pending comments: until you, the site or an erasure request "
              f"removes them. Spam: deleted after {_days(s.retention_spam_days)}. Deleted "
              f"comments: removed after {_days(s.retention_deleted_days)} (a placeholder "
-             "without your words stays while replies need it)."),
+             "without your words stays while replies need it).",
+             ("comments.text", "comments.html")),
+        Item("Earlier versions of a comment a moderator edited",
+             "So the edit can be reviewed and undone.", "As long as the comment is kept.",
+             ("comment_edits.old_text",)),
         Item("Your IP address, shortened (IPv4 to its /24 network, IPv6 to its /48)",
              "Moderation and spotting floods of comments. The full address is never stored.",
-             "As long as the comment is kept."),
+             "As long as the comment is kept.", ("comments.ip",)),
         Item("A keyed hash of your full IP address",
              "Rate limits and spam reputation. The key changes every "
              f"{_days(s.ip_hash_rotation_days)}, and hashes made with an older key are erased, "
              "so old and new hashes cannot be linked.",
-             f"At most {_days(s.ip_hash_rotation_days)}."),
+             f"At most {_days(s.ip_hash_rotation_days)}.", ("comments.ip_hash",)),
         Item("Your browser's user agent and request headers (such as the referring page)",
-             "Spam detection.", f"Deleted after {meta}."),
+             "Spam detection (with the rest of what the spam filter saw, kept so a "
+             "moderator's correction can teach it).", f"Deleted after {meta}.",
+             ("comments.user_agent", "comments.spam_submission")),
         Item("Notification emails sent to you (address and an excerpt)",
-             "Delivery and retries.", f"Deleted {meta} after sending."),
+             "Delivery and retries.", f"Deleted {meta} after sending.", ("outbox.payload",)),
         Item("Spam-check records (for sites that use the Akismet-compatible API): the "
              "comment, name, email, website and shortened IP sent by the site",
              "Letting the site correct a verdict (spam / not spam) so the filter learns.",
              f"Request metadata removed after {meta}; the record deleted after "
-             f"{_days(s.retention_checks_days)}."),
+             f"{_days(s.retention_checks_days)}.", ("spam_checks.submission",)),
+        Item("A ban a moderator placed on your email address, name or network",
+             "Keeping out abuse; a ban is not lifted by an erasure request.",
+             "Until the ban expires or a moderator lifts it.", ("mod_rules.value",)),
     ]
     database = "PostgreSQL" if s.database_url.startswith("postgres") else "SQLite"
     storage = (f"Everything is stored by the operator of this service in its own {database} "
