@@ -202,9 +202,10 @@ class Behaviour:
     author: str  # state name of the author's approved count, or ""
 
     @classmethod
-    def of(cls, site: str, sub: Submission, facts: Facts, hashes: np.ndarray) -> Behaviour:
+    def of(cls, site: str, sub: Submission, facts: Facts) -> Behaviour:
         email = sub.author_email.strip().lower()
-        fingerprint = simhash(hashes) if len(facts.words) >= MIN_WORDS else None
+        words = facts.words
+        fingerprint = simhash(token_hashes(words)) if len(words) >= MIN_WORDS else None
         identity = f"{sub.permalink}\x00{sub.author}\x00{email}\x00{facts.text}"
         return cls(
             same=hashed(site, SAME, identity),

@@ -280,7 +280,7 @@ class Engine:
         if submission.is_test:
             return
         facts = analyse(Submission(author=submission.author, author_email=submission.author_email))
-        author = bh.Behaviour.of(site, submission, facts, bh.token_hashes(())).author
+        author = bh.Behaviour.of(site, submission, facts).author
         if author:
             self._store.update(site, author, _bump)
 
@@ -306,8 +306,7 @@ class Engine:
         extra: tuple[Count, ...] = (),
     ) -> _Scored:
         facts = analyse(sub)
-        hashes = bh.token_hashes(facts.words)
-        behaviour = bh.Behaviour.of(site, sub, facts, hashes)
+        behaviour = bh.Behaviour.of(site, sub, facts)
         counts = behaviour.counts(now)
         names = [_VERSION, behaviour.author] if behaviour.author else [_VERSION]
         blobs, tallies = self._store.read(site, names, [*counts, *extra])
