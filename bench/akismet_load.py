@@ -368,6 +368,9 @@ def main() -> None:
         "|---|---:|",
         *(f"| {name} | {us:,.0f} |" for name, us in stages.items()),
         "",
+        "The whole-service row minus the engine rows is what the Akismet door adds (form "
+        "parsing, Submission, guid, queueing the record); the rest of a check is the engine.",
+        "",
         "Rounds (req/s): " + "; ".join(
             f"{name} " + ", ".join(f"{r['rps']:,.0f}" for r in rounds[name]) for name in rounds),
         "",
