@@ -14,6 +14,7 @@ Also timed: one bulk "spam" on 10,000 comments (all matching a filter) and its u
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import re
@@ -156,7 +157,8 @@ def main() -> None:
         f"`python bench/admin_bench.py --comments {args.comments} --requests {args.requests}` "
         f"at commit {commit}, {platform.python_implementation()} {platform.python_version()}, "
         f"{platform.machine()}, {datetime.now(UTC):%Y-%m-%d}. SQLite (WAL, synchronous=FULL), "
-        "one uvicorn worker, one keep-alive client over loopback; client-observed times.",
+        "one uvicorn worker, one keep-alive client over loopback; client-observed times. "
+        f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs.",
         "",
         "| request | median ms | p99 ms | median / healthz |",
         "|---|---:|---:|---:|",
