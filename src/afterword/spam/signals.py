@@ -68,66 +68,14 @@ _SCRIPT_UA = re.compile(
 _OLD_BROWSER = re.compile(r"MSIE [2-8]\.|Firefox/[1-9]\.|Chrome/[1-9]\.|Opera/[5-8]\.")
 # Words that name a product or a pitch, not a person. A person may be called "Sunny"; nobody
 # is called "cheap loans online".
-_PITCH = frozenset(
-    [
-        "buy",
-        "cheap",
-        "casino",
-        "loan",
-        "loans",
-        "seo",
-        "viagra",
-        "cialis",
-        "porn",
-        "sex",
-        "slot",
-        "slots",
-        "bet",
-        "betting",
-        "poker",
-        "crypto",
-        "bitcoin",
-        "forex",
-        "download",
-        "free",
-        "online",
-        "discount",
-        "pharmacy",
-        "replica",
-        "essay",
-        "essays",
-        "escort",
-        "escorts",
-        "hack",
-        "followers",
-        "likes",
-        "credit",
-        "payday",
-        "insurance",
-        "mortgage",
-        "dating",
-        "xxx",
-        "pills",
-        "diet",
-        "weight",
-        "rolex",
-        "jordans",
-        "outlet",
-        "sale",
-        "deals",
-        "coupon",
-        "promo",
-        "marketing",
-        "backlinks",
-        "traffic",
-        "gacor",
-        "judi",
-        "togel",
-        "maxwin",
-        "jackpot",
-        "vpn",
-    ]
+_PITCH_WORDS = (
+    "buy cheap casino loan loans seo viagra cialis porn sex slot slots bet betting poker "
+    "crypto bitcoin forex download free online discount pharmacy replica essay essays "
+    "escort escorts hack followers likes credit payday insurance mortgage dating xxx "
+    "pills diet weight rolex jordans outlet sale deals coupon promo marketing backlinks "
+    "traffic gacor judi togel maxwin jackpot vpn"
 )
+_PITCH = frozenset(_PITCH_WORDS.split())
 _SCRIPTS = {
     "Latin": r"A-Za-z\u00c0-\u024f\u1e00-\u1eff",
     "Cyrillic": r"\u0400-\u052f",
