@@ -354,3 +354,15 @@ def test_the_same_flow_on_postgres(fresh_postgres, settings):
         assert client.post("/api/v1/counts", json={"site": SITE, "urls": [ARTICLE]}).json() == {
             ARTICLE: 1}
     engine.dispose()
+
+
+def test_reply_notification_wish_is_recorded(reader, sessions):
+    from afterword.db.models import ReplySubscription
+
+    wants = reader.posted(email="ann@example.org", notify=True)["comment"]["id"]
+    reader.posted(email="bob@example.org", notify=False)
+    reader.posted(notify=True)  # no email: nothing to record
+    with sessions() as session:
+        subs = session.execute(select(ReplySubscription.comment_id,
+                                      ReplySubscription.email)).all()
+    assert subs == [(wants, "ann@example.org")]

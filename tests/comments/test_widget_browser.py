@@ -451,3 +451,23 @@ def test_owasp_vectors_in_every_field_run_nothing(tab, server):
     assert danger == 0
     shown = tab.w(".aw-body").all_inner_texts()
     assert "<script>alert('XSS')</script>" in shown  # shown as text, not run
+
+
+def test_axe_finds_no_accessibility_violations(browser, server):
+    """axe-core over the widget: the thread, a posted comment and an open reply form."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    server.policy()
+    # axe is injected as a script string, which the demo page's strict CSP rightly refuses.
+    context = browser.new_context(bypass_csp=True)
+    tab = Tab(context)
+    tab.open(server.article("library-seed-bank"))
+    tab.post("Checking accessibility", website="https://example.org")
+    tab.comment("Checking accessibility").locator("button:text('Reply')").first.click()
+    for scheme in ("light", "dark"):
+        tab.page.emulate_media(color_scheme=scheme)
+        results = Axe().run(tab.page, context={"include": [["#afterword"]]})
+        violations = [(v["id"], v["impact"], len(v["nodes"]))
+                      for v in results.response["violations"]]
+        assert violations == [], (scheme, violations)
+    context.close()

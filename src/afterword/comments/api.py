@@ -76,6 +76,8 @@ class CommentIn(BaseModel):
     honeypot: str | None = Field(None, max_length=1000,
                                  description="Hidden field; people leave it empty.")
     token: str = Field("", max_length=512, description="Render token from GET /threads.")
+    notify: bool = Field(False, description="Email the author replies to this comment "
+                                            "(needs an email; sent only once a reply is published).")
 
 
 class PostedOut(BaseModel):
@@ -197,7 +199,7 @@ def post_comment(body: CommentIn, request: Request, session: SessionDep,
         posted = comments.submit(session, site, visitor_of(request), NewComment(
             url=body.url, text=body.text, title=body.title, parent=body.parent,
             author=body.author, email=body.email, website=body.website,
-            honeypot=body.honeypot, token=body.token))
+            honeypot=body.honeypot, token=body.token, notify=body.notify))
     except Rejected as exc:
         return rejected(exc)
     return JSONResponse({"comment": posted.comment, "status": posted.status,

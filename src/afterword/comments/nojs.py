@@ -96,6 +96,8 @@ never shown</label>
 <label for="website">Website (optional)</label>
 <input id="website" name="website" type="url" autocomplete="url"
  value="{escape(v.get("website", ""))}">
+<p><input type="checkbox" id="notify" name="notify" value="1" style="width:auto">
+<label for="notify" style="display:inline">Email me when someone replies</label></p>
 <div class="hp" aria-hidden="true"><label for="hp">Leave this empty</label>
 <input id="hp" name="honeypot" tabindex="-1" autocomplete="off"></div>
 <p><button type="submit">Post Comment</button></p>
@@ -141,13 +143,14 @@ def post_html(request: Request, session: SessionDep, comments: ServiceDep,
               email: Annotated[str, Form(max_length=254)] = "",
               website: Annotated[str, Form(max_length=512)] = "",
               honeypot: Annotated[str, Form(max_length=1000)] = "",
-              token: Annotated[str, Form(max_length=512)] = "") -> Response:
+              token: Annotated[str, Form(max_length=512)] = "",
+              notify: Annotated[bool, Form()] = False) -> Response:
     values = {"text": text, "author": author, "email": email, "website": website}
     try:
         found = require_site(session, site)
         result = comments.submit(session, found, visitor_of(request), NewComment(
             url=url, text=text, title=title, parent=parent, author=author, email=email,
-            website=website, honeypot=honeypot, token=token))
+            website=website, honeypot=honeypot, token=token, notify=notify))
     except Rejected as exc:
         try:
             found = require_site(session, site)

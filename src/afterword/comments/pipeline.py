@@ -86,6 +86,7 @@ class NewComment:
     website: str = ""
     honeypot: str | None = None
     token: str = ""
+    notify: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,8 @@ class CommentService:
         session.rollback()  # as above, before the shared write
         comment_id = self._writer.insert(values, published=status == "published")
         COMMENTS.labels(status=status).inc()
+        if new.notify and fields["email"]:
+            _subscribe_replies(session, comment_id, fields["email"])
         return self._posted(SimpleNamespace(id=comment_id, edited_at=None, **values), policy)
 
     def _limit(self, key: str, per_minute: int) -> None:
@@ -293,6 +296,14 @@ def _clean_fields(new: NewComment, policy: Policy) -> dict[str, str]:
                 c.isspace() for c in website):
             raise bad_input("the website must be an http(s) address")
     return {"text": text, "author": author, "email": email, "website": website}
+
+
+def _subscribe_replies(session: Session, comment_id: int, email: str) -> None:
+    """Record the author's wish to hear of replies (sent by afterword.moderation.notify)."""
+    from afterword.moderation.notify import subscribe_replies
+
+    subscribe_replies(session, comment_id, email)
+    session.commit()
 
 
 def _site_rules(session: Session, site_id: int, comment: dict[str, Any]) -> Any:

@@ -294,6 +294,7 @@
       });
     }});
     var remember = el("input", {type: "checkbox", id: "aw-remember" + n, checked: !!saved});
+    var notify = el("input", {type: "checkbox", id: "aw-notify" + n, name: "notify"});
     var error = el("p", {"class": "aw-error", role: "alert"});
     var button = el("button", {type: "submit", "class": "aw-primary", text: t.post});
     var req = this.config.require_email;
@@ -309,6 +310,7 @@
         el("label", {"for": "aw-hp" + n, text: "Leave this field empty"}),
         el("input", {id: "aw-hp" + n, name: "honeypot", tabindex: "-1", autocomplete: "off"})]),
       el("div", {"class": "aw-check"}, [remember, el("label", {"for": remember.id, text: t.remember})]),
+      el("div", {"class": "aw-check"}, [notify, el("label", {"for": notify.id, text: t.notify})]),
       error,
       el("div", {"class": "aw-actions"}, [button, parent && el("button", {type: "button", text: t.cancel, onclick: function () {
         form.remove();
@@ -331,7 +333,7 @@
       self.api("POST", "comments", {
         site: self.site, url: self.url, title: self.title, parent: parent ? parent.id : null,
         author: values.author, email: values.email, website: values.website, text: text.value,
-        honeypot: values.honeypot, token: self.token
+        honeypot: values.honeypot, token: self.token, notify: notify.checked
       }).then(function (res) {
         save("author", remember.checked ? {author: values.author, email: values.email, website: values.website} : null);
         var tokens = editTokens();
