@@ -23,6 +23,7 @@ def test_sign_in_sets_a_locked_down_cookie(client, owner):
     page = client.get("/admin/queue")
     assert page.status_code == 200 and "olivia" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store"
 
 
 def test_cookie_is_secure_over_https(app, owner):

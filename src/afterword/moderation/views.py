@@ -63,8 +63,11 @@ FormDep = Annotated[dict[str, Any], Depends(form_of)]
 
 def render(request: Request, name: str, admin: Admin | None, status: int = 200,
            **context: Any) -> HTMLResponse:
-    return TEMPLATES.TemplateResponse(request, name, {"admin": admin, **context},
-                                      status_code=status)
+    response = TEMPLATES.TemplateResponse(request, name, {"admin": admin, **context},
+                                          status_code=status)
+    # Commenters' addresses and IPs: never kept in a shared or back-button cache.
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 def _sites(db: Session, admin: Admin) -> list[Site]:
