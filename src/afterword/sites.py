@@ -34,11 +34,14 @@ def normalise_site_url(url: str) -> str:
     raw = url.strip()
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(raw)
+        port = f":{parts.port}" if parts.port else ""  # .port raises on junk such as ':abc'
+    except ValueError:
+        parts, port = None, ""
+    if parts is None or parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         raise SiteError(f"not a site URL: {url!r} (expected https://example.org)")
     host = parts.hostname.lower()
-    port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
 
 
