@@ -87,48 +87,82 @@ def _signal_tokens(raw: str, norm: str) -> list[str]:
     return tokens
 
 
-def _block(tokens: set[str], prefix: str, weight: float, mask: int, out: dict[int, float]):
-    """Binary bag of ``tokens``, L2-normalised within its block, hashed into ``out``."""
-    if not tokens:
-        return
-    value = weight / len(tokens) ** 0.5
-    for token in tokens:
-        index = zlib.crc32((prefix + token).encode("utf-8", "surrogatepass")) & mask
-        out[index] = out.get(index, 0.0) + value
+_U64 = np.uint64
+_P = _U64(0x100000001B3)  # FNV-64 prime: a cheap polynomial rolling hash over code points
+_MIX = _U64(0xFF51AFD7ED558CCD)  # murmur3 finaliser constant
+_BLOCK_SEEDS = {"w:": 0, "c:": 1, "s:": 2}
 
 
-def _hashed_features(raw: str, n_bits: int = N_BITS) -> dict[int, float]:
+def _mix(h: np.ndarray, mask: int) -> np.ndarray:
+    """Spread a 64-bit hash over its low bits (murmur3 finaliser), then cut to the space."""
+    h = h ^ (h >> _U64(33))
+    h = h * _MIX
+    h = h ^ (h >> _U64(33))
+    return (h & _U64(mask)).astype(np.int64)
+
+
+def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
+    return np.fromiter(
+        (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens), np.uint64, len(tokens)
+    )
+
+
+def _char_hashes(words: list[str]) -> np.ndarray:
+    """Hashes of all character 2..5-grams of each space-padded word (sklearn's char_wb).
+
+    Vectorised over the whole text: a long comment costs a few array operations, not a
+    Python loop per n-gram, which is what keeps the p99 of a check low.
+    """
+    padded = "".join(f" {w} " for w in words)
+    codes = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32).astype(_U64)
+    lengths = np.fromiter((len(w) + 2 for w in words), np.int64, len(words))
+    seg_end = np.repeat(np.cumsum(lengths), lengths)
+    positions = np.arange(len(codes))
+    chunks = []
+    h = codes + _U64(0x9E3779B97F4A7C15)
+    for n in range(2, 6):
+        if len(h) <= 1:
+            break
+        h = h[:-1] * _P + codes[n - 1 :]
+        valid = positions[: len(h)] + n <= seg_end[: len(h)]
+        chunks.append(h[valid] + _U64(n))
+    if not chunks:
+        return np.zeros(0, _U64)
+    return np.concatenate(chunks)
+
+
+def _block(hashes: np.ndarray, prefix: str, weight: float, mask: int):
+    """Binary bag of hashed tokens, L2-normalised within its block."""
+    indices = np.unique(_mix(hashes * _U64(3) + _U64(_BLOCK_SEEDS[prefix]), mask))
+    values = np.full(len(indices), weight / max(len(indices), 1) ** 0.5)
+    return indices, values
+
+
+def _hashed_features(raw: str, n_bits: int = N_BITS) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, values) of one text; indices may repeat across blocks (values then add)."""
     raw = raw[:MAX_CHARS]
     norm = normalize_text(raw)
     low = norm.lower()
     mask = (1 << n_bits) - 1
-    out: dict[int, float] = {}
 
     words = _WORD.findall(low)
-    word_grams = set(words)
-    word_grams.update(f"{a} {b}" for a, b in zip(words, words[1:]))
-    _block(word_grams, "w:", 1.0, mask, out)
-
-    # Character n-grams inside word boundaries (scikit-learn's char_wb, n = 2..5).
-    char_grams: set[str] = set()
-    for word in _DIGIT.sub("0", low).split():
-        padded = f" {word} "
-        size = len(padded)
-        for n in range(2, 6):
-            if n > size:
-                break
-            char_grams.update(padded[i : i + n] for i in range(size - n + 1))
-    _block(char_grams, "c:", 1.0, mask, out)
-
-    _block(set(_signal_tokens(raw, norm)), "s:", 0.5, mask, out)
-    return out
+    word_grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    blocks = [
+        _block(_token_hashes(word_grams), "w:", 1.0, mask),
+        _block(_char_hashes(_DIGIT.sub("0", low).split()), "c:", 1.0, mask),
+        _block(_token_hashes(_signal_tokens(raw, norm)), "s:", 0.5, mask),
+    ]
+    return (np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]))
 
 
 class BaseModel:
-    """Linear model over hashed text features; scikit-learn style ``fit``/``predict_proba``.
+    """Logistic regression over hashed text features, scikit-learn style.
 
-    ``coef_`` is a dense float32 vector over the hashed space and ``intercept_`` a float, so
-    the whole model is one array: it pickles cleanly and loads with :func:`numpy.load`.
+    The whole model is one float32 weight vector over the hashed space plus an intercept:
+    it pickles cleanly, saves as one small ``.npz`` and scores a text with one gather.
+    (A mixture of per-data-set experts with a learned gate was tried and dropped: the gate
+    could not tell YouTube comments from SMS well enough, and the mixture scored below a
+    single model on every fold.)
     """
 
     def __init__(self, C: float = 30.0, n_bits: int = N_BITS):
@@ -139,40 +173,45 @@ class BaseModel:
 
     # -- features ---------------------------------------------------------------------------
     def features(self, text: str) -> FeatureVector:
-        """Hashed features of one text, for per-site learning on top of the base weights.
+        """Hashed features of one text, for per-site learning on top of the base model.
 
-        A per-site model is a sparse weight dict over the same indices; its logit
-        ``sum(w[i] * v)`` adds to :meth:`logit_one`.
+        A per-site model is a sparse weight vector over the same ``2**n_bits`` indices; its
+        logit ``FeatureVector.dot(w)`` adds to :meth:`logit_one`.
         """
-        feats = _hashed_features(text, self.n_bits)
-        return FeatureVector(
-            np.fromiter(feats.keys(), np.int64, len(feats)),
-            np.fromiter(feats.values(), np.float64, len(feats)),
-        )
+        return FeatureVector(*_hashed_features(text, self.n_bits))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        indptr, indices, values = [0], [], []
-        for text in texts:
-            feats = _hashed_features(text, self.n_bits)
-            indices.extend(feats.keys())
-            values.extend(feats.values())
-            indptr.append(len(indices))
-        return sp.csr_matrix(
-            (np.asarray(values, np.float64), np.asarray(indices, np.int64), indptr),
-            shape=(len(texts), 1 << self.n_bits),
-        )
+        """Hashed feature matrix; stateless, so one matrix can serve many fits."""
+        rows = [_hashed_features(text, self.n_bits) for text in texts]
+        indptr = np.cumsum([0] + [len(r[0]) for r in rows])
+        indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int64)
+        values = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
+        X = sp.csr_matrix((values, indices, indptr), shape=(len(texts), 1 << self.n_bits))
+        X.sum_duplicates()
+        return X
 
     # -- training -----------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[int], sample_weight=None) -> BaseModel:
-        return self.fit_features(self.transform(texts), labels, sample_weight)
+    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> BaseModel:
+        return self.fit_features(self.transform(texts), labels)
 
-    def fit_features(self, X: sp.csr_matrix, labels, sample_weight=None) -> BaseModel:
-        """Fit on an already hashed matrix (features are stateless, so callers can reuse one)."""
+    def fit_features(self, X: sp.csr_matrix, labels: Sequence[int]) -> BaseModel:
+        """Fit on an already hashed matrix (see :meth:`transform`).
+
+        NB-LR (Wang & Manning 2012): each feature is first scaled by its naive-Bayes
+        log-count ratio, so the regulariser shrinks uninformative n-grams harder than telling
+        ones. This beat plain logistic regression on F1 and MCC on every fixed split. The
+        scaling is folded into the stored weights, so scoring costs nothing extra.
+        """
         from sklearn.linear_model import LogisticRegression
 
+        y = np.asarray(labels, dtype=np.int64)
+        present = (X > 0).astype(np.float64)
+        spam = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
+        ham = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
+        ratio = np.log(spam / spam.sum()) - np.log(ham / ham.sum())
         clf = LogisticRegression(C=self.C, solver="liblinear", max_iter=5000)
-        clf.fit(X, np.asarray(labels), sample_weight=sample_weight)
-        self.coef_ = clf.coef_.ravel().astype(np.float32)
+        clf.fit(X @ sp.diags(ratio), y)
+        self.coef_ = (clf.coef_.ravel() * ratio).astype(np.float32)
         self.intercept_ = float(clf.intercept_[0])
         return self
 
@@ -183,32 +222,37 @@ class BaseModel:
         return self.coef_
 
     def decision_function_features(self, X: sp.csr_matrix) -> np.ndarray:
-        return X @ self._weights() + self.intercept_
+        return np.asarray(X @ self._weights(), dtype=np.float64) + self.intercept_
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        """Spam log-odds of each text."""
         return self.decision_function_features(self.transform(texts))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Spam probability of each text (1-D array)."""
         return _sigmoid(self.decision_function(texts))
 
+    def predict_proba_features(self, X: sp.csr_matrix) -> np.ndarray:
+        return _sigmoid(self.decision_function_features(X))
+
     def logit_one(self, text: str) -> float:
         """Log-odds of spam for one text: the fast path the engine calls on every check."""
-        weights = self._weights()
-        total = self.intercept_
-        for index, value in _hashed_features(text, self.n_bits).items():
-            total += weights[index] * value
-        return float(total)
+        indices, values = _hashed_features(text, self.n_bits)
+        return float(self._weights()[indices] @ values + self.intercept_)
 
     def score_one(self, text: str) -> float:
         return float(_sigmoid(np.float64(self.logit_one(text))))
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        """Write the weights as a compressed ``.npz`` (no pickle: loading runs no code)."""
+        """Write the weights as a compressed ``.npz`` (no pickle: loading runs no code).
+
+        Only non-zero weights are stored, as float16: the rounding moves a logit by far less
+        than any threshold decision needs, and keeps the shipped file small.
+        """
         weights = self._weights()
         nonzero = np.flatnonzero(weights).astype(np.uint32)
-        meta = {"C": self.C, "n_bits": self.n_bits, "intercept": self.intercept_, "format": 1}
+        meta = {"format": 1, "C": self.C, "n_bits": self.n_bits, "intercept": self.intercept_}
         with open(path, "wb") as handle:
             np.savez_compressed(
                 handle,
@@ -218,9 +262,11 @@ class BaseModel:
             )
 
     @classmethod
-    def load(cls, path) -> BaseModel:
+    def load(cls, path: str | Path) -> BaseModel:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(bytes(data["meta"]).decode())
+            if meta.get("format") != 1:
+                raise ValueError(f"{path}: unknown model format {meta.get('format')!r}")
             model = cls(C=meta["C"], n_bits=meta["n_bits"])
             weights = np.zeros(1 << model.n_bits, np.float32)
             weights[data["index"]] = data["weight"].astype(np.float32)
