@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,7 +53,8 @@ class Record:
     email: str = ""
     website: str = ""
     text: str = ""
-    html: str | None = None         # given by sources that store HTML; else rendered from text
+    html: str | None = None         # from sources that store HTML (sanitised on write);
+    #                                 None: rendered from ``text`` like a new comment
     ip: str = ""
     created_at: datetime | None = None
     edited_at: datetime | None = None
@@ -93,13 +95,13 @@ def sanitize(markup: str) -> str:
                      link_rel=REL, strip_comments=True)
 
 
-def html_to_safe(markup: str) -> str:
-    """HTML from another system as a comment's HTML: paragraphs from blank lines (as
-    WordPress displays them), then the same allow-list as Afterword's own comments."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", markup.replace("\r\n", "\n"))]
+def paragraphs(markup: str) -> str:
+    """HTML from another system laid out as WordPress displays it: blank lines make
+    paragraphs, single line breaks ``<br>`` (the writer then applies :func:`sanitize`)."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", markup.replace("\r\n", "\n"))]
     wrapped = "".join(f"<p>{p}</p>" if not p.lstrip().lower().startswith("<p") else p
-                      for p in paragraphs if p)
-    return sanitize(re.sub(r"(?<!>)\n(?!<)", "<br>\n", wrapped))
+                      for p in parts if p)
+    return re.sub(r"(?<!>)\n(?!<)", "<br>\n", wrapped)
 
 
 def html_to_text(markup: str) -> str:
@@ -141,6 +143,8 @@ _FIND_PARENT = select(_COMMENTS.c.id, _COMMENTS.c.parent_id, _COMMENTS.c.root_id
     _KEYS.c.site_id == bindparam("site"), _KEYS.c.source == bindparam("source"),
     _KEYS.c.source_id == bindparam("source_id"))
 KEY_BATCH = 1000
+#: Exports repeat addresses (regulars, spam runs); parsing each with ipaddress is not free.
+_anonymize = lru_cache(maxsize=65536)(anonymize_ip)
 
 
 class Writer:
@@ -252,7 +256,10 @@ class Writer:
     def thread(self, url: str, title: str, closed: bool, created: datetime | None) -> int:
         """The id of the site's thread at ``url`` (canonical), created if new; raises
         :class:`Rejected` for a URL that is not on the site."""
-        url = thread_url(self.site.url, url)
+        found = self._threads.get(url)  # the URL as the file spells it, seen before
+        if found is not None:
+            return found
+        given, url = url, thread_url(self.site.url, url)
         found = self._threads.get(url)
         if found is not None:
             return found
@@ -262,7 +269,7 @@ class Writer:
             thread_id = self.session.scalar(insert(Thread).values(
                 site_id=self.site.id, url=url, title=clean(title)[:300], closed=closed,
                 created_at=created or self.now).returning(Thread.id))
-        self._threads[url] = thread_id
+        self._threads[url] = self._threads[given] = thread_id
         return thread_id
 
     def _thread(self, record: Record) -> int | None:
@@ -312,7 +319,7 @@ class Writer:
             "root_id": root_id, "depth": depth, "status": record.status,
             "author": clean(record.author)[:100], "email": clean(record.email).strip()[:320],
             "website": clean(record.website)[:512], "text": text, "html": html,
-            "ip": anonymize_ip(record.ip), "ip_hash": "", "user_agent": "",
+            "ip": _anonymize(record.ip), "ip_hash": "", "user_agent": "",
             "created_at": record.created_at, "edited_at": record.edited_at,
             "likes": record.likes, "spam_probability": None, "spam_reasons": [],
             "spam_submission": submission, **extra}).scalar_one()

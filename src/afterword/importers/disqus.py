@@ -16,8 +16,8 @@ from afterword.importers.core import (
     TOO_LONG,
     Record,
     Writer,
-    html_to_safe,
     html_to_text,
+    paragraphs,
     parse_time,
 )
 from afterword.importers.xmlstream import ImportFileError, parse
@@ -93,7 +93,7 @@ def _post(dsq_id: str, p: dict[str, str], threads: dict[str, tuple[str, str, boo
         parent_id=p.get("parent", "").strip() or None, status=status,
         author=p.get("author.name", "").strip() or p.get("author.username", "").strip(),
         email=p.get("author.email", "").strip(), text=html_to_text(message),
-        html=html_to_safe(message),
+        html=paragraphs(message),
         ip=p.get("ipAddress", "").strip(), created_at=parse_time(p.get("createdAt", "")))
     if oversize:
         record.problem = TOO_LONG

@@ -20,8 +20,8 @@ from afterword.importers.core import (
     TOO_LONG,
     Record,
     Writer,
-    html_to_safe,
     html_to_text,
+    paragraphs,
     parse_time,
 )
 from afterword.importers.xmlstream import ImportFileError, parse
@@ -58,7 +58,7 @@ def _record(item: dict[str, str], c: dict[str, str], line: int, oversize: bool) 
         author=c.get("wp:comment_author", "").strip(),
         email=c.get("wp:comment_author_email", "").strip(),
         website=c.get("wp:comment_author_url", "").strip(),
-        text=html_to_text(content), html=html_to_safe(content),
+        text=html_to_text(content), html=paragraphs(content),
         ip=c.get("wp:comment_author_IP", "").strip(), created_at=created)
     if oversize:
         record.problem = TOO_LONG
