@@ -71,7 +71,8 @@ def build_notice(session: Session, settings: Settings, site: Site) -> Notice:
         Item("The comment's text and its date", "It is what you published.",
              "Published and pending comments: until you, the site or an erasure request "
              f"removes them. Spam: deleted after {_days(s.retention_spam_days)}. Deleted "
-             f"comments: removed after {_days(s.retention_deleted_days)} (a placeholder "
+             "comments: removed once they are more than "
+             f"{_days(s.retention_deleted_days)} old (a placeholder "
              "without your words stays while replies need it).",
              ("comments.text", "comments.html")),
         Item("Earlier versions of a comment a moderator edited",
