@@ -3,13 +3,17 @@ an import."""
 
 from __future__ import annotations
 
+import io
 import resource
 import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from importers.kit import FIXTURES, comments, import_file
 
+from afterword.db.models import Site
 from afterword.importers import ImportFileError
 
 WXR_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
@@ -116,3 +120,31 @@ def test_cli_error_is_one_line_and_says_nothing_was_imported(tmp_path):
     assert "Traceback" not in result.stderr
     assert "not a WordPress export" in result.stderr
     assert "nothing was imported" in result.stderr
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400) | st.text(alphabet="<>&;![]CDATA/ wp:comment#x0123\n",
+                                         max_size=300).map(str.encode))
+def test_any_bytes_end_in_a_clear_error_or_an_import(sessions, site, data):
+    from afterword.importers import disqus, wordpress
+    from afterword.importers.core import Writer
+
+    for module in (wordpress, disqus):
+        with sessions() as session:
+            writer = Writer(session, session.get(Site, 1), "fuzz")
+            try:
+                module.read(io.BytesIO(WXR_HEAD + data), writer)
+            except ImportFileError:
+                pass
+            session.rollback()
+
+
+@given(st.text(max_size=200))
+def test_repair_keeps_valid_xml_text_as_it_was(text):
+    from xml.sax.saxutils import escape
+
+    from afterword.importers.xmlstream import repair_entities
+
+    escaped = escape(text).encode("utf-8", "surrogatepass")
+    assert repair_entities(escaped, False) == (escaped, False)
