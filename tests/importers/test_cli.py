@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from importers.kit import FIXTURES
 
 

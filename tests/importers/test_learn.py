@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from importers.kit import FIXTURES, SITE, import_file
+
 from afterword.db.spam_store import SqlStateStore
 from afterword.importers.learn import learn_from_import
 from afterword.sites import get_site
 from afterword.spam import Engine, Submission
-from importers.kit import FIXTURES, SITE, import_file
 
 SPAM = Submission(content="Cheap replica watches here http://watches.example/",
                   author="best watches", author_email="seo@spam.example",

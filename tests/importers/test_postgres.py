@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from importers.kit import FIXTURES, SITE, comments
 
 from afterword.config import Settings
 from afterword.db.migrate import upgrade
@@ -14,7 +15,6 @@ from afterword.importers import native, run_import, wordpress
 from afterword.privacy.retention import run_retention
 from afterword.privacy.rights import erase_person, export_person
 from afterword.sites import add_site
-from importers.kit import FIXTURES, SITE, comments
 
 pytestmark = pytest.mark.postgres
 

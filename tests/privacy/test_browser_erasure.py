@@ -9,15 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from moderation.mod_kit import Inbox
+from privacy.kit import ARTICLE, SITE, add_comment
+from support import free_port, live_server
 
 from afterword.config import Settings
 from afterword.db.migrate import upgrade
 from afterword.db.session import create_db_engine, make_session_factory
 from afterword.sites import add_site
 from afterword.web.app import create_app
-from moderation.mod_kit import Inbox
-from privacy.kit import ARTICLE, SITE, add_comment
-from support import free_port, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

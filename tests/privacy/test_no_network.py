@@ -10,12 +10,12 @@ import time
 
 import httpx
 import pytest
+from importers.kit import FIXTURES
+from support import live_server
 
 from afterword.db.models import Site
 from afterword.importers import native, run_import, wordpress
 from afterword.privacy.retention import run_retention
-from importers.kit import FIXTURES
-from support import live_server
 
 SITE = "https://blog.example"
 ARTICLE = f"{SITE}/2026/ferry"

@@ -6,12 +6,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from privacy.kit import add_check, add_comment, site_id
 from sqlalchemy import inspect, select
 
 from afterword.db.models import Comment, ErasureLog, Outbox, SpamCheck, Thread
 from afterword.privacy.rights import LinkError, read_request, sign_request
 from afterword.web.app import create_app
-from privacy.kit import add_check, add_comment, site_id
 
 EMAIL = "ann@example.org"
 
@@ -140,8 +140,9 @@ def test_bad_requests_are_answered_not_500(client, mail_client, sessions, site):
 
 
 def test_admin_page_exports_and_erases_for_own_sites_only(client, sessions, site):
-    from afterword.sites import add_site
     from moderation.mod_kit import make_user, sign_in
+
+    from afterword.sites import add_site
 
     mine = add_comment(sessions, email=EMAIL)
     sid = site_id(sessions)
