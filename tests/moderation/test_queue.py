@@ -150,11 +150,9 @@ def test_bulk_on_ten_thousand_comments(signed_in, sessions, sites):
                 for i in range(9_999)]
         db.execute(insert(Comment), rows)
         db.commit()
-    started = time.monotonic()
     r = client.post("/admin/bulk", data={"csrf": token, "action": "spam", "all_matching": "1",
                                          "status": "pending"}, follow_redirects=True)
-    took = time.monotonic() - started
-    assert r.status_code == 200 and "10000 comment(s) marked as spam" in r.text, took
+    assert r.status_code == 200 and "10000 comment(s) marked as spam" in r.text
     with sessions() as db:
         assert db.scalar(select(func.count()).where(Comment.status == "spam")) == 10_000
         # Learning went to the outbox in batches, off the request path.
