@@ -140,10 +140,14 @@ def normalize_text(text: str) -> str:
         return ""
     if "<" in text:
         text = _TAG.sub(_strip_tag, text)
-    if "&" in text:
-        text = html.unescape(text)
-        if "<" in text:
-            text = _TAG.sub(_strip_tag, text)
+    # Entities can be escaped twice ("&amp;lt;") to slip past one unescape; three rounds.
+    for _ in range(3):
+        if "&" not in text:
+            break
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
         text = _INVISIBLE.sub("", text)
@@ -154,6 +158,9 @@ def normalize_text(text: str) -> str:
         if not text.isascii():
             # Folding can produce new composable sequences; a second NFKC pass is cheap here.
             text = unicodedata.normalize("NFKC", text)
+    if "<" in text:
+        # Again: entities and look-alike letters ("&lt;b&gt;", "<Ь>") can form new tags.
+        text = _TAG.sub(_strip_tag, text)
     text = _CONTROL.sub(" ", text)
     if "xx" in text or "XX" in text:
         text = _HXXP.sub(r"http\1", text)
