@@ -78,23 +78,30 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def timed(call) -> list[float]:
-    """Latencies (ms) of ``call()``: READS samples after 5 warm-ups, or what fits in
-    BUDGET seconds (at least 20), so a slow server cannot stretch the run."""
-    for _ in range(5):
-        call().raise_for_status()
-    out: list[float] = []
+def timed_pair(ours, theirs) -> tuple[list[float], list[float]]:
+    """Latencies (ms) of two calls measured in alternating rounds of ten, so both servers
+    see the same moments of a shared machine's load: READS samples each after 5 warm-ups,
+    or what fits in BUDGET seconds (at least 20 each), so a slow server cannot stretch it."""
+    for call in (ours, theirs):
+        for _ in range(5):
+            call().raise_for_status()
+    out: tuple[list[float], list[float]] = ([], [])
     stop = time.perf_counter() + BUDGET
-    while len(out) < READS and (len(out) < 20 or time.perf_counter() < stop):
-        t = time.perf_counter()
-        r = call()
-        out.append((time.perf_counter() - t) * 1000)
-        r.raise_for_status()
+    while any(len(o) < READS for o in out):
+        if time.perf_counter() > stop and all(len(o) >= 20 for o in out):
+            break
+        for call, lat in zip((ours, theirs), out):
+            for _ in range(10):
+                t = time.perf_counter()
+                r = call()
+                lat.append((time.perf_counter() - t) * 1000)
+                r.raise_for_status()
     return out
 
 
-async def post_load(base: str, path: str, make_body, seconds: float) -> tuple[int, list[float]]:
-    """CONNECTIONS clients posting back to back; returns answers counted and latencies (ms)."""
+async def post_load(base: str, path: str, make_body, seconds: float,
+                    ) -> tuple[int, float, list[float]]:
+    """CONNECTIONS clients posting back to back; returns answers, seconds and latencies (ms)."""
     done = 0
     latencies: list[float] = []
     stop = time.perf_counter() + seconds
@@ -116,7 +123,7 @@ async def post_load(base: str, path: str, make_body, seconds: float) -> tuple[in
         started = time.perf_counter()
         await asyncio.gather(*(worker(w) for w in range(CONNECTIONS)))
         elapsed = time.perf_counter() - started
-    return round(done / elapsed), latencies
+    return done, elapsed, latencies
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -204,52 +211,32 @@ def seed_afterword(folder: Path, env: dict[str, str]) -> None:
     engine.dispose()
 
 
-def bench_afterword(folder: Path) -> dict[str, float]:
-    port = free_port()
-    env = afterword_env(folder, port)
-    seed_afterword(folder, env)
-    exe = Path(sys.executable).with_name("afterword")
-    proc = subprocess.Popen([str(exe), "serve"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(base + "/healthz", proc)
-        out: dict[str, float] = {}
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for name in SIZES:
-                params = {"site": SITE, "url": f"{SITE}/{name}", "limit": 20}
-                lat = timed(lambda: client.get("/api/v1/threads", params=params))
-                out[f"get_{name}_p50"], out[f"get_{name}_p99"] = pct(lat, .5), pct(lat, .99)
-            urls = [f"{SITE}/count/{k}" for k in range(COUNT_URLS)]
-            body = {"site": SITE, "urls": urls}
-            lat = timed(lambda: client.post("/api/v1/counts", json=body))
-            out["counts_p50"], out["counts_p99"] = pct(lat, .5), pct(lat, .99)
-            token = client.get("/api/v1/threads", params={
-                "site": SITE, "url": f"{SITE}/t1k", "limit": 1}).json()["token"]
-        html = (f'<!doctype html><html lang="en"><body><div id="afterword" data-site="{SITE}" '
-                f'data-url="{SITE}/t1k"></div><script src="/embed.js" defer></script></body></html>')
-        opens = time_to_first_comment(base + "/host/t1k", html, ".aw-c")
-        if opens:
-            out["open_t1k_p50"] = statistics.median(opens)
-        time.sleep(2)  # the render token measures time-to-submit: look like a reader
+class AfterwordServer:
+    """``afterword serve`` (one process) on a fresh SQLite database with every thread."""
 
-        def body(w: int, i: int) -> dict:
-            return {"site": SITE, "url": f"{SITE}/post/{w % 4}", "title": "Post",
-                    "author": f"Writer {w}", "text": TEXT.format(w=w, i=i), "token": token,
-                    "honeypot": ""}
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        port = free_port()
+        self.env = afterword_env(folder, port)
+        self.base = f"http://127.0.0.1:{port}"
+        seed_afterword(folder, self.env)
 
-        rate, lat = asyncio.run(post_load(base, "/api/v1/comments", body, POST_SECONDS))
-        out["post_rate"], out["post_p50"], out["post_p99"] = rate, pct(lat, .5), pct(lat, .99)
-        with sqlite3.connect(folder / "afterword.db") as db:
-            stored = db.execute("SELECT COUNT(*) FROM comments WHERE thread_id IN "
-                                "(SELECT id FROM threads WHERE url LIKE ?)",
-                                (f"{SITE}/post/%",)).fetchone()[0]
-        out["post_stored"] = stored
-        out["post_answered"] = len(lat)
-        return out
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    def __enter__(self) -> str:
+        exe = Path(sys.executable).with_name("afterword")
+        self.proc = subprocess.Popen([str(exe), "serve"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_up(self.base + "/healthz", self.proc)
+        return self.base
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+    def stored_posts(self) -> int:
+        with sqlite3.connect(self.folder / "afterword.db") as db:
+            return db.execute("SELECT COUNT(*) FROM comments WHERE thread_id IN "
+                              "(SELECT id FROM threads WHERE url LIKE ?)",
+                              (f"{SITE}/post/%",)).fetchone()[0]
 
 
 # --- Isso -------------------------------------------------------------------------------------
@@ -301,7 +288,9 @@ enabled = false
 enabled = false
 """)
         self.isso = isso
-        self._start().terminate()  # the first start creates the schema
+        first = self._start()  # the first start creates the schema
+        first.terminate()
+        first.wait(10)
         seed_isso(db_path, sizes, extras)
 
     def _start(self) -> subprocess.Popen:
@@ -312,7 +301,6 @@ enabled = false
         return proc
 
     def __enter__(self) -> str:
-        self.proc.wait(10)
         self._start()
         return self.base
 
@@ -321,37 +309,85 @@ enabled = false
         self.proc.wait(10)
 
 
-def bench_isso(folder: Path, isso: str) -> dict[str, float]:
-    """Isso has no index on a comment's thread: each thread size gets a database of its own,
-    so the 1,000-comment figure is not slowed by the 100,000 other comments (Afterword's is
-    measured with both threads in one database)."""
-    out: dict[str, float] = {}
-    for name, n in SIZES.items():
-        sub = folder / name
-        sub.mkdir()
-        with IssoServer(sub, isso, {name: n}, extras=name == "t1k") as base, \
-                httpx.Client(base_url=base, timeout=120) as client:
-            params = {"uri": f"/{name}", "limit": 20, "nested_limit": 20}
-            lat = timed(lambda: client.get("/", params=params))
-            out[f"get_{name}_p50"], out[f"get_{name}_p99"] = pct(lat, .5), pct(lat, .99)
-            if name != "t1k":
-                continue
-            html = (f'<!doctype html><html lang="en"><body><section id="isso-thread" '
-                    f'data-isso-id="/t1k" data-title="t1k"></section><script '
-                    f'data-isso="{base}/" src="{base}/js/embed.min.js"></script></body></html>')
-            opens = time_to_first_comment(base + "/host/t1k", html, ".isso-comment")
+def run(folder: Path, isso: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Every measure for both servers, side by side.
+
+    Isso has no index on a comment's thread: each thread size gets an Isso database of its
+    own, so its 1,000-comment figure is not slowed by the 100,000 other comments (Afterword
+    keeps every thread in one database).
+    """
+    for sub in ("aw", "i1k", "i100k"):
+        (folder / sub).mkdir()
+    ours: dict[str, float] = {}
+    theirs: dict[str, float] = {}
+    aw = AfterwordServer(folder / "aw")
+    small = IssoServer(folder / "i1k", isso, {"t1k": SIZES["t1k"]}, extras=True)
+    large = IssoServer(folder / "i100k", isso, {"t100k": SIZES["t100k"]}, extras=False)
+    with aw as a_base, small as i_base, large as i_large, \
+            httpx.Client(base_url=a_base, timeout=120) as a, \
+            httpx.Client(base_url=i_base, timeout=120) as i, \
+            httpx.Client(base_url=i_large, timeout=120) as i_big:
+        urls = [f"{SITE}/count/{k}" for k in range(COUNT_URLS)]
+        isso_urls = [f"/count/{k}" for k in range(COUNT_URLS)]
+        pairs = {
+            "get_t1k": (lambda: a.get("/api/v1/threads", params={
+                            "site": SITE, "url": f"{SITE}/t1k", "limit": 20}),
+                        lambda: i.get("/", params={"uri": "/t1k", "limit": 20,
+                                                   "nested_limit": 20})),
+            "get_t100k": (lambda: a.get("/api/v1/threads", params={
+                              "site": SITE, "url": f"{SITE}/t100k", "limit": 20}),
+                          lambda: i_big.get("/", params={"uri": "/t100k", "limit": 20,
+                                                         "nested_limit": 20})),
+            "counts": (lambda: a.post("/api/v1/counts", json={"site": SITE, "urls": urls}),
+                       lambda: i.post("/count", json=isso_urls)),
+        }
+        for key, (mine, other) in pairs.items():
+            for out, lat in zip((ours, theirs), timed_pair(mine, other)):
+                out[f"{key}_p50"], out[f"{key}_p99"] = pct(lat, .5), pct(lat, .99)
+
+        pages = (
+            (ours, a_base, ".aw-c",
+             f'<!doctype html><html lang="en"><body><div id="afterword" data-site="{SITE}" '
+             f'data-url="{SITE}/t1k"></div><script src="/embed.js" defer></script></body></html>'),
+            (theirs, i_base, ".isso-comment",
+             f'<!doctype html><html lang="en"><body><section id="isso-thread" '
+             f'data-isso-id="/t1k" data-title="t1k"></section><script data-isso="{i_base}/" '
+             f'src="{i_base}/js/embed.min.js"></script></body></html>'),
+        )
+        for out, base, selector, html in pages:
+            opens = time_to_first_comment(base + "/host/t1k", html, selector)
             if opens:
                 out["open_t1k_p50"] = statistics.median(opens)
-            urls = [f"/count/{k}" for k in range(COUNT_URLS)]
-            lat = timed(lambda: client.post("/count", json=urls))
-            out["counts_p50"], out["counts_p99"] = pct(lat, .5), pct(lat, .99)
 
-            def body(w: int, i: int) -> dict:
-                return {"author": f"Writer {w}", "text": TEXT.format(w=w, i=i), "title": "Post"}
+        token = a.get("/api/v1/threads", params={"site": SITE, "url": f"{SITE}/t1k",
+                                                 "limit": 1}).json()["token"]
+        time.sleep(5)  # the render token measures time-to-submit: post like a reader would
 
-            rate, lat = asyncio.run(post_load(base, "/new?uri=%2Fpost%2F0", body, POST_SECONDS))
-            out["post_rate"], out["post_p50"], out["post_p99"] = rate, pct(lat, .5), pct(lat, .99)
-    return out
+        def our_body(w: int, n: int) -> dict:
+            return {"site": SITE, "url": f"{SITE}/post/{w % 4}", "title": "Post",
+                    "author": f"Writer {w}", "text": TEXT.format(w=w, i=n), "token": token,
+                    "honeypot": ""}
+
+        def their_body(w: int, n: int) -> dict:
+            return {"author": f"Writer {w}", "text": TEXT.format(w=w, i=n), "title": "Post"}
+
+        loads = ((ours, a_base, "/api/v1/comments", our_body),
+                 (theirs, i_base, "/new?uri=%2Fpost%2F0", their_body))
+        totals = {id(out): [0, 0.0, []] for out, *_ in loads}
+        for _ in range(2):  # alternate halves, again so both meet the same load
+            for out, base, path, body in loads:
+                done, elapsed, lat = asyncio.run(post_load(base, path, body, POST_SECONDS / 2))
+                total = totals[id(out)]
+                total[0] += done
+                total[1] += elapsed
+                total[2] += lat
+        for out, *_ in loads:
+            done, elapsed, lat = totals[id(out)]
+            out["post_rate"], out["post_p50"], out["post_p99"] = (
+                round(done / elapsed), pct(lat, .5), pct(lat, .99))
+            out["post_answered"] = done
+    ours["post_stored"] = aw.stored_posts()
+    return ours, theirs
 
 
 def report(ours: dict[str, float], isso: dict[str, float], command: str) -> str:
@@ -381,9 +417,10 @@ def report(ours: dict[str, float], isso: dict[str, float], command: str) -> str:
         f"load average {LOAD_AT_START:.1f} when the run began (a shared machine: other "
         "work ran alongside, so single figures move by tens of percent between runs).",
         "", "Client-observed over loopback HTTP with keep-alive (server-side time is lower). "
-        f"Reads: {READS} sequential requests after 5 warm-ups, or as many as fit in "
-        f"{BUDGET:.0f} s (at least 20). "
-        f"Writes: {CONNECTIONS} concurrent connections for {POST_SECONDS:.0f} s; Afterword "
+        f"Reads: {READS} sequential requests per server after 5 warm-ups, or as many as fit "
+        f"in {BUDGET:.0f} s (at least 20), the two servers taking turns every ten requests. "
+        f"Writes: {CONNECTIONS} concurrent connections, {POST_SECONDS:.0f} s per server in two "
+        "alternating halves; Afterword "
         "runs every comment through the spam engine and commits it (SQLite WAL, "
         "synchronous=FULL) before answering. Isso gets a fresh database per thread size "
         "(it has no index on a comment's thread); Afterword keeps every thread in one.", "",
@@ -409,13 +446,8 @@ def main() -> int:
     parser.add_argument("--out", help="write the Markdown report here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "aw").mkdir()
-        (folder / "isso").mkdir()
-        ours = bench_afterword(folder / "aw")
-        print(json.dumps(ours), flush=True)
-        theirs = bench_isso(folder / "isso", args.isso)
-        print(json.dumps(theirs), flush=True)
+        ours, theirs = run(Path(tmp), args.isso)
+    print(json.dumps({"afterword": ours, "isso": theirs}), flush=True)
     command = "python bench/comments_bench.py " + " ".join(sys.argv[1:])
     text = report(ours, theirs, command)
     print(text)
