@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from privacy.kit import add_check, add_comment
@@ -110,3 +111,16 @@ def test_cli_maintenance(settings, sessions, site, tmp_path):
     out = subprocess.run([sys.executable, "-m", "afterword", "maintenance"], env=env,
                          capture_output=True, text=True, check=True).stdout
     assert "spam\t1" in out
+
+
+def test_the_app_runs_the_job_while_it_serves(app, sessions, site):
+    from fastapi.testclient import TestClient
+
+    old = add_comment(sessions, days_ago=400, status="spam")
+    app.state.maintainer.tick = 0.05
+    with TestClient(app):
+        deadline = time.monotonic() + 10
+        while _comment(sessions, old) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert _comment(sessions, old) is None
+    assert not app.state.maintainer._thread.is_alive()   # stopped with the app
