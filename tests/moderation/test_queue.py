@@ -197,3 +197,16 @@ def test_lock_thread_closes_it(signed_in, sessions, sites):
     assert "is locked: no new comments" in r.text and "Unlock the thread" in r.text
     with sessions() as db:
         assert db.get(Thread, thread_id).closed
+
+
+def test_approving_a_held_comment_gives_its_author_approved_history(app, signed_in, sessions,
+                                                                    sites):
+    client, token = signed_in
+    cid = add_comment(sessions, sites[0], "My first comment here", author="Hal",
+                      email="hal@mail.example")
+    probe = Submission(content="My second comment", author="Hal",
+                       author_email="hal@mail.example")
+    engine = spam_engine_for(app)
+    assert not engine.check(str(sites[0]), probe, observe=False).trusted
+    client.post(f"/admin/comments/{cid}/approve", data={"csrf": token})
+    assert engine.check(str(sites[0]), probe, observe=False).trusted

@@ -50,16 +50,23 @@ class Outcome:
     done: int = 0
     refused: int = 0
     batch: str = ""
-    learn: list[tuple[int, bool]] = field(default_factory=list)
+    learn: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _teaches(action: str, previous: str) -> bool | None:
-    """The label a moderator's action teaches: True spam, False ham, None nothing."""
+def _teaches(action: str, previous: str) -> str | None:
+    """What a moderator's action tells the engine: "spam", "ham" (learn it, and the author
+    is approved), "approved" (the author is approved; the text teaches nothing: the engine
+    did not call it spam) or None."""
     if action == "spam" and previous != "spam":
-        return True
+        return "spam"
     if action == "ham" or (action == "approve" and previous == "spam"):
-        return False
+        return "ham"
+    if action == "approve" and previous != "published":
+        return "approved"
     return None
+
+
+UNDO = {"spam": "ham", "ham": "spam"}  # what undoing a lesson teaches; approval stays
 
 
 def apply(db: Session, admin: Admin, ids: Sequence[int], action: str, *, settings,
@@ -117,7 +124,7 @@ def _events(db: Session, settings, changed: list[Comment], status: str) -> None:
         notify.queue_webhooks(db, changed, "comment.spam")
 
 
-def _learn(db: Session, labels: list[tuple[int, bool]], reporter: str,
+def _learn(db: Session, labels: list[tuple[int, str]], reporter: str,
            learner: Callable[[Session, dict[str, Any]], None]) -> None:
     """Teach the engine now for a handful, or queue it (durably) for a bulk action."""
     if not labels:
@@ -141,7 +148,7 @@ def make_learner(engine_of: Callable[[], Any]) -> Callable[[Session, dict[str, A
     def learn(db: Session, payload: dict[str, Any]) -> None:
         from afterword.spam import Submission
 
-        labels = {int(i): bool(s) for i, s in payload["labels"]}
+        labels = {int(i): str(s) for i, s in payload["labels"]}
         engine = engine_of()
         for comment_id, site_id, recorded in db.execute(
                 select(Comment.id, Comment.site_id, Comment.spam_submission)
@@ -149,9 +156,11 @@ def make_learner(engine_of: Callable[[], Any]) -> Callable[[Session, dict[str, A
             if not recorded:  # erased or imported without one: nothing to learn from
                 continue
             submission = Submission.from_dict(recorded)
-            engine.learn(str(site_id), submission, labels[comment_id],
-                         reporter=payload.get("reporter", ""))
-            if not labels[comment_id]:
+            label = labels[comment_id]
+            if label in ("spam", "ham"):
+                engine.learn(str(site_id), submission, label == "spam",
+                             reporter=payload.get("reporter", ""))
+            if label in ("ham", "approved"):
                 engine.note_approved(str(site_id), submission)
 
     return learn
@@ -178,9 +187,9 @@ def undo_last(db: Session, admin: Admin, *, settings,
         for start in range(0, len(record.undo), BATCH):
             ids = [i for i, _ in record.undo[start:start + BATCH]]
             for comment in db.scalars(select(Comment).where(Comment.id.in_(ids))).all():
-                label = _teaches(record.action, previous[comment.id])
+                label = UNDO.get(_teaches(record.action, previous[comment.id]) or "")
                 if label is not None:
-                    outcome.learn.append((comment.id, not label))
+                    outcome.learn.append((comment.id, label))
                 set_status(db, comment, previous[comment.id])
                 outcome.done += 1
             db.flush()
