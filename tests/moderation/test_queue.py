@@ -210,3 +210,16 @@ def test_approving_a_held_comment_gives_its_author_approved_history(app, signed_
     assert not engine.check(str(sites[0]), probe, observe=False).trusted
     client.post(f"/admin/comments/{cid}/approve", data={"csrf": token})
     assert engine.check(str(sites[0]), probe, observe=False).trusted
+
+
+def test_actions_return_to_the_filtered_queue_and_only_to_the_admin(signed_in, sessions,
+                                                                    sites):
+    client, token = signed_in
+    one, two = (add_comment(sessions, sites[0]) for _ in range(2))
+    r = client.post(f"/admin/comments/{one}/approve", data={"csrf": token},
+                    headers={"Referer": "http://testserver/admin/queue?status=pending&q=x"},
+                    follow_redirects=False)
+    assert r.headers["location"] == "/admin/queue?status=pending&q=x&done=approve%3A1"
+    r = client.post(f"/admin/comments/{two}/approve", data={"csrf": token},
+                    headers={"Referer": "https://evil.example/phish"}, follow_redirects=False)
+    assert r.headers["location"] == "/admin/queue?done=approve%3A1"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -85,12 +85,13 @@ def _site_for(db: Session, admin: Admin, site_id: int) -> Site:
 
 
 def _back(request: Request, default: str, **params: Any) -> RedirectResponse:
-    target = str(request.headers.get("referer") or default)
-    # Only ever back to our own admin pages.
-    path = target.split("://", 1)[-1].split("/", 1)[-1] if "://" in target else target.lstrip("/")
-    if not path.startswith("admin"):
-        path = default.lstrip("/")
-    base, _, query = ("/" + path).partition("?")
+    """Redirect to the admin page the form was on (its filters kept), with the outcome."""
+    referer = urlsplit(request.headers.get("referer") or "")
+    # Only ever back to one of our own admin pages, whatever the Referer says.
+    if referer.path.startswith("/admin/"):
+        base, query = referer.path, referer.query
+    else:
+        base, _, query = default.partition("?")
     kept = [p for p in query.split("&") if p and not p.startswith(("done=", "error="))]
     kept += [urlencode({k: v}) for k, v in params.items()]
     return RedirectResponse(base + ("?" + "&".join(kept) if kept else ""), status_code=303)
