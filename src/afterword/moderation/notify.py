@@ -374,6 +374,8 @@ class Dispatcher:
             send_digests(db, self.settings)
         futures = []
         for row_id, kind in self._claim_due():
+            if self._stop.is_set():  # shutting down: the claim lapses and a later round sends
+                break
             if kind == "webhook":
                 futures.append(self._pool.submit(self._deliver, row_id))
             else:
