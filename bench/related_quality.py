@@ -1,0 +1,113 @@
+"""Related-posts quality: our ranking vs a plain TF-IDF cosine baseline, in the same run.
+
+    .venv/bin/python bench/related_quality.py [--split test|train]
+
+20 Newsgroups (by-date ``test`` split as both queries and corpus, headers stripped, Subject
+as title): same-group precision at 1 and 10. Stack Exchange beer: for each of the questions
+that have a "linked"/"duplicate" question present, recall at 1 and 10 and MRR of the gold
+links. The baseline is scikit-learn's TfidfVectorizer(sublinear_tf, English stop words)
+cosine, which reproduces the figures in shared/datasets-related/README.md. Hyper-parameters
+in afterword.related.index were chosen with ``--split train`` (the 20NG training set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from related_data import beer, newsgroups  # noqa: E402
+
+from afterword.related.index import Doc, Options, RelatedIndex  # noqa: E402
+
+K = 10
+RANK_ALL = Options(limit=200, min_score=float("-inf"))
+
+
+def _plain(body: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def baseline_rankings(texts: list[str], depth: int) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    m = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
+    s = (m @ m.T).toarray()
+    np.fill_diagonal(s, -np.inf)
+    return np.argsort(-s, axis=1)[:, :depth]
+
+
+def ours_rankings(posts, with_tags: bool) -> tuple[list[list[int]], float, float]:
+    docs = [Doc(key=str(i), title=p.title, body=_plain(p.body),
+                tags=p.tags if with_tags else [], published=p.published)
+            for i, p in enumerate(posts)]
+    started = time.perf_counter()
+    index = RelatedIndex()
+    index.rebuild(docs)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    out = [[int(h.key) for h in index.related(d.key, RANK_ALL)] for d in docs]
+    per_query = (time.perf_counter() - started) / len(docs)
+    return out, built, per_query
+
+
+def newsgroup_scores(split: str) -> list[tuple[str, str, str, str]]:
+    posts = newsgroups(split)
+    labels = np.array([p.label for p in posts])
+    base = baseline_rankings([p.title + "\n" + p.body for p in posts], K)
+    ours, built, per_query = ours_rankings(posts, with_tags=False)
+
+    def precision(rankings, k):
+        return np.mean([np.mean(labels[list(r[:k])] == labels[i]) if len(r) else 0.0
+                        for i, r in enumerate(rankings)])
+
+    name = f"20 Newsgroups {split} ({len(posts)} posts)"
+    print(f"  {name}: index built in {built:.1f}s, {per_query * 1000:.2f} ms/query", flush=True)
+    return [(name, f"P@{k}", f"{precision(base, k):.3f}", f"{precision(ours, k):.3f}")
+            for k in (1, K)]
+
+
+def beer_scores() -> list[tuple[str, str, str, str]]:
+    posts, links = beer()
+    ids = [p.id for p in posts]
+    base = baseline_rankings(
+        [p.title + "\n" + _plain(p.body) + "\n" + " ".join(p.tags) for p in posts], len(posts))
+    ours, _, _ = ours_rankings(posts, with_tags=True)
+    queries = [i for i, p in enumerate(posts) if p.id in links]
+
+    def measures(rankings):
+        r1 = r10 = mrr = 0.0
+        for i in queries:
+            gold = links[ids[i]]
+            ranked = [ids[j] for j in rankings[i]]
+            r1 += len(gold & set(ranked[:1])) / len(gold)
+            r10 += len(gold & set(ranked[:K])) / len(gold)
+            mrr += next((1 / (r + 1) for r, d in enumerate(ranked) if d in gold), 0.0)
+        n = len(queries)
+        return r1 / n, r10 / n, mrr / n
+
+    name = f"Stack Exchange beer links ({len(queries)} queries, {len(posts)} questions)"
+    b, o = measures(base), measures(ours)
+    return [(name, m, f"{x:.3f}", f"{y:.3f}") for m, x, y in zip(("R@1", "R@10", "MRR"), b, o)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test", choices=["test", "train"])
+    args = parser.parse_args()
+    rows = newsgroup_scores(args.split)
+    if args.split == "test":
+        rows += beer_scores()
+    print("\n| set | measure | TF-IDF baseline (same run) | Afterword |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
