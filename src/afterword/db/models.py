@@ -401,3 +401,45 @@ class MaintenanceRun(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RelatedArticle(Base):
+    """One article of a site, as the related-posts index knows it (afterword.related).
+
+    ``seq`` grows with every change of the site's articles (see ``RelatedState``), so each
+    worker's in-memory index catches up by reading only rows with a larger ``seq``.
+    Removed or excluded articles keep their row (with ``status``) so a re-report of a
+    removed page does not bring it back.
+    """
+
+    __tablename__ = "related_articles"
+    __table_args__ = (
+        Index("ix_related_articles_site_url", "site_id", "url", unique=True),
+        Index("ix_related_articles_site_seq", "site_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    image: Mapped[str] = mapped_column(String(2048), default="")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    modified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # indexed | removed | excluded
+    status: Mapped[str] = mapped_column(String(16), default="indexed")
+    source: Mapped[str] = mapped_column(String(16), default="api")  # api | page | wxr
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class RelatedState(Base):
+    """Per-site change counter of the related index: the last ``seq`` handed out."""
+
+    __tablename__ = "related_state"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)

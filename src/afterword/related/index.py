@@ -261,11 +261,15 @@ class RelatedIndex:
         fb = np.argsort(-first)[:FEEDBACK_DOCS]
         lex = (crow @ crow[fb].T).toarray()
         lat = clat @ clat[fb].T
-        final = first + FEEDBACK_WEIGHT * (a * lex + (1 - a) * lat).mean(axis=1)
+        # Each feedback article counts as much as it matched, relative to the best one,
+        # so a query with one real match is not dragged towards four accidental ones.
+        weight = np.clip(first[fb] / max(float(first[fb[0]]), 1e-9), 0.0, 1.0)
+        final = first + FEEDBACK_WEIGHT * ((a * lex + (1 - a) * lat) @ weight) / len(fb)
         final /= 1.0 + FEEDBACK_WEIGHT  # back to a cosine-like 0..1 scale for min_score
         final += self._bonus(cand, doc, opt)
         order = np.argsort(-final)
-        order = order[final[order] >= opt.min_score]
+        # The threshold is on direct similarity: feedback only reorders real matches.
+        order = order[first[order] >= opt.min_score]
         if opt.diversity:  # greedy: skip a candidate too close to one already chosen
             top = order[: opt.limit * 3]
             pair = (crow[top] @ crow[top].T).toarray()

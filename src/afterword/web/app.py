@@ -98,6 +98,9 @@ def _include_routers(app: FastAPI) -> None:
     from afterword.privacy import install as install_privacy
 
     install_privacy(app)
+    from afterword.related.api import router as related_router
+
+    app.include_router(related_router)
     if app.state.settings.demo:
         from afterword.web.demo import router as demo_router
 

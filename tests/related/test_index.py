@@ -1,0 +1,99 @@
+"""The ranking on small hand-made sites: what a reader of the block would notice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from afterword.related.index import Doc, Options, RelatedIndex
+from afterword.related.text import tokenize
+
+TOPICS = {
+    "beer": "hops malt brewing lager ale yeast fermentation pint brewery stout",
+    "space": "rocket orbit nasa launch satellite astronaut moon mars shuttle telescope",
+    "cars": "engine wheel brake gearbox sedan horsepower tyre clutch fuel dealer",
+}
+
+
+def site(per_topic: int = 30) -> list[Doc]:
+    docs = []
+    for topic, words in TOPICS.items():
+        vocab = words.split()
+        for i in range(per_topic):
+            picked = [vocab[(i * 3 + k) % len(vocab)] for k in range(6)]
+            docs.append(Doc(key=f"https://s.example/{topic}/{i}", title=f"{picked[0]} {i}",
+                            body=" ".join(picked * 3) + f" filler{i} unique{i}x"))
+    return docs
+
+
+def test_related_posts_share_the_topic_and_never_include_the_article_itself():
+    index = RelatedIndex()
+    index.rebuild(site())
+    hits = index.related("https://s.example/space/4", Options(limit=5, min_score=0))
+    assert len(hits) == 5
+    assert all("/space/" in h.key for h in hits)
+    assert "https://s.example/space/4" not in {h.key for h in hits}
+
+
+def test_near_copies_are_shown_once():
+    docs = site()
+    copy = "rocket orbit launch satellite astronaut story about the moon landing today"
+    docs += [Doc(key=f"https://s.example/copy/{i}", title="Moon landing", body=copy)
+             for i in range(4)]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    hits = index.related("https://s.example/space/1", Options(limit=8, min_score=0))
+    assert sum("/copy/" in h.key for h in hits) <= 1
+
+
+def test_a_new_article_is_found_without_a_rebuild_and_removal_hides_it():
+    index = RelatedIndex()
+    index.rebuild(site())
+    new = Doc(key="https://s.example/new", title="Stout brewing",
+              body="stout brewing with malt and yeast, a brewery pint of ale")
+    index.add(new)
+    assert "https://s.example/new" in {
+        h.key for h in index.related("https://s.example/beer/3", Options(limit=30, min_score=0))}
+    assert all("/beer/" in h.key for h in index.related(new.key, Options(limit=5)))
+    index.remove(new.key)
+    assert "https://s.example/new" not in {
+        h.key for h in index.related("https://s.example/beer/3", Options(limit=30, min_score=0))}
+
+
+def test_minimum_score_shows_nothing_rather_than_noise():
+    index = RelatedIndex()
+    index.rebuild(site() + [Doc(key="https://s.example/odd", title="Knitting patterns",
+                                body="wool needles scarf purl stitch yarn")])
+    assert index.related("https://s.example/odd") == []
+
+
+def test_shared_tags_and_recency_break_ties():
+    body = "local election results council vote"
+    old, new = datetime(2010, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    docs = site() + [
+        Doc(key="q", title="Election", body=body, tags=["politics"], published=new),
+        Doc(key="tagged", title="Election", body=body, tags=["politics"], published=old),
+        Doc(key="recent", title="Election", body=body, published=new),
+        Doc(key="plain", title="Election", body=body, published=old),
+    ]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    ranked = [h.key for h in index.related("q", Options(limit=3, min_score=0, diversity=False))]
+    assert ranked[-1] == "plain"
+
+
+def test_tokens_for_several_scripts():
+    assert tokenize("東京大学") == ["東京", "京大", "大学"]
+    assert tokenize("Ελληνικά ΚΕΙΜΕΝΑ and Кириллица") == ["ελληνικά", "κειμενα", "кириллица"]
+    assert tokenize("The café") == ["café"]
+    assert len(tokenize("word " * 100_000)) == 3000
+
+
+def test_cjk_articles_find_each_other():
+    docs = site(10) + [
+        Doc(key="zh1", title="北京天气预报", body="北京明天有雨，气温下降"),
+        Doc(key="zh2", title="上海天气预报", body="上海明天晴，气温上升"),
+        Doc(key="zh3", title="股票市场", body="股市今天大涨，投资者高兴"),
+    ]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    assert index.related("zh1", Options(limit=1, min_score=0))[0].key == "zh2"
