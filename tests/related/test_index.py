@@ -97,3 +97,16 @@ def test_cjk_articles_find_each_other():
     index = RelatedIndex()
     index.rebuild(docs)
     assert index.related("zh1", Options(limit=1, min_score=0))[0].key == "zh2"
+
+
+def test_additions_folded_into_the_main_segment_keep_working():
+    index = RelatedIndex(merge_fraction=0.0, min_merge=3)
+    index.rebuild(site())
+    for i in range(5):  # crosses the merge threshold once
+        index.add(Doc(key=f"https://s.example/late/{i}", title="Stout brewing",
+                      body=f"stout brewing malt yeast ale brewery pint hops late{i}"))
+    index.remove("https://s.example/beer/0")
+    assert len(index) == 90 - 1 + 5
+    hits = {h.key for h in index.related("https://s.example/late/0", Options(limit=10))}
+    assert "https://s.example/late/1" in hits
+    assert "https://s.example/beer/0" not in hits

@@ -92,32 +92,27 @@ class RelatedIndex:
         self._build([])
 
     # ----- building -------------------------------------------------------------------
-    def _build(self, docs: list[Doc], raw: list[Counter[str]] | None = None) -> None:
-        raw = raw if raw is not None else [_terms(d) for d in docs]
-        vocab: dict[str, int] = {}
-        indptr, indices, data = [0], [], []
-        for counts in raw:
-            for term, tf in counts.items():
-                indices.append(vocab.setdefault(term, len(vocab)))
-                data.append(1.0 + math.log(tf))
-            indptr.append(len(indices))
+    def _build(self, docs: list[Doc], tf: sp.csr_matrix | None = None,
+               vocab: dict[str, int] | None = None) -> None:
+        """Index ``docs``; ``tf``/``vocab`` (sub-linear term counts) when already known."""
+        if tf is None or vocab is None:
+            vocab = {}
+            tf = _tf_matrix([_terms(d) for d in docs], vocab)
         n = len(docs)
-        tf = sp.csr_matrix((np.asarray(data, np.float32), np.asarray(indices, np.int32),
-                            np.asarray(indptr, np.int64)), shape=(n, max(len(vocab), 1)))
         df = np.bincount(tf.indices, minlength=tf.shape[1])
         self.vocab = vocab
+        self.tf = tf
         self.n_docs_at_build = n
         self.idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
         self.rows = _normalise(tf.multiply(self.idf).tocsr()) if n else tf
         self.cols = self.rows.tocsc()
         self.components = _fit_lsa(self.rows)
         self.latent = self._project(self.rows)
-        self.docs = list(docs)
-        self.raw = raw
+        # Only what ranking needs is kept: the text itself stays in the database.
+        self.docs = [Doc(d.key, tags=d.tags, published=d.published) for d in docs]
         self.position = {d.key: i for i, d in enumerate(docs)}
         self.alive = np.ones(n, dtype=bool)
         self.tagsets = [frozenset(t.lower() for t in d.tags) for d in docs]
-        self.ages = np.array([_ts(d.published) for d in docs], dtype=np.float64)
         # Delta: articles added since the build, as sparse rows against the same vocabulary.
         self.delta_docs: list[Doc] = []
         self.delta_rows: list[sp.csr_matrix] = []
@@ -159,7 +154,7 @@ class RelatedIndex:
             self._discard(doc.key)
             counts = _terms(doc)
             row = self._vector(counts)
-            self.delta_docs.append(doc)
+            self.delta_docs.append(Doc(doc.key, tags=doc.tags, published=doc.published))
             self.delta_rows.append(row)
             self.delta_latent.append(self._project(row)[0])
             self.delta_raw.append(counts)
@@ -187,10 +182,13 @@ class RelatedIndex:
         return False
 
     def _merge(self) -> None:
-        keep = [i for i in range(len(self.docs)) if self.alive[i]]
-        docs = [self.docs[i] for i in keep] + self.delta_docs
-        raw = [self.raw[i] for i in keep] + self.delta_raw
-        self._build(docs, raw)
+        keep = np.flatnonzero(self.alive)
+        vocab = dict(self.vocab)
+        delta = _tf_matrix(self.delta_raw, vocab)
+        main = self.tf[keep]
+        main.resize((len(keep), len(vocab)))
+        tf = sp.vstack([main, delta]).tocsr()
+        self._build([self.docs[i] for i in keep] + self.delta_docs, tf, vocab)
 
     def __len__(self) -> int:
         return int(self.alive.sum()) + len(self.delta_docs)
@@ -305,6 +303,18 @@ class RelatedIndex:
                 days = abs(now - _ts(other.published)) / 86400.0
                 bonus[k] += opt.recency_weight * 0.5 ** (days / half)
         return bonus
+
+
+def _tf_matrix(raw: list[Counter[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+    """Sub-linear term counts, one row per article; new terms are added to ``vocab``."""
+    indptr, indices, data = [0], [], []
+    for counts in raw:
+        for term, tf in counts.items():
+            indices.append(vocab.setdefault(term, len(vocab)))
+            data.append(1.0 + math.log(tf))
+        indptr.append(len(indices))
+    return sp.csr_matrix((np.asarray(data, np.float32), np.asarray(indices, np.int32),
+                          np.asarray(indptr, np.int64)), shape=(len(raw), max(len(vocab), 1)))
 
 
 def _ts(when: datetime | None) -> float:

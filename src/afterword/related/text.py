@@ -37,17 +37,17 @@ il di che non per un una sono gli nel della
 
 def tokenize(text: str, limit: int = MAX_TOKENS) -> list[str]:
     """Index terms of ``text``: folded words, CJK bigrams; stop words and 1-letter words out."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    out: list[str] = []
-    for match in _TOKEN.finditer(text):
-        word = match.group()
-        if _CJK_RUN.match(word):
-            if len(word) == 1:
+    # Words average well under 12 characters: cut first so a megabyte page costs little.
+    text = unicodedata.normalize("NFKC", text[: limit * 12]).lower()
+    words = _TOKEN.findall(text)
+    if not _CJK_RUN.search(text):
+        out = [w for w in words if len(w) > 1 and w not in STOPWORDS]
+    else:
+        out = []
+        for word in words:
+            if _CJK_RUN.match(word):
+                out.extend([word] if len(word) == 1 else
+                           [word[i:i + 2] for i in range(len(word) - 1)])
+            elif len(word) > 1 and word not in STOPWORDS:
                 out.append(word)
-            else:
-                out.extend(word[i:i + 2] for i in range(len(word) - 1))
-        elif len(word) > 1 and word not in STOPWORDS:
-            out.append(word.replace("’", "'"))
-        if len(out) >= limit:
-            break
-    return out[:limit]
+    return [w.replace("’", "'") if "’" in w else w for w in out[:limit]]
