@@ -70,6 +70,11 @@ def test_unknown_site_and_bad_url_are_clear_errors(client, seeded):
     assert r.status_code == 404
     r = client.get("/api/v1/related", params={"site": ORIGIN, "url": "javascript:alert(1)"})
     assert r.status_code == 400
+    r = client.get("/api/v1/related", params={"site": "https://b.example:99999", "url": "x"})
+    assert r.status_code == 400
+    for bad in ("http://[", "https://blog.example:99999/x", "x" * 5000):
+        r = client.get("/api/v1/related", params={"site": ORIGIN, "url": bad})
+        assert r.status_code == 400
     assert related(client, f"{ORIGIN}/never-seen") == []
 
 

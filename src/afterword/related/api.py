@@ -50,10 +50,14 @@ def clean_text(value: str, limit: int) -> str:
 
 def canonical_url(url: str) -> str | None:
     """``url`` without fragment and with a lower-case host; None if it is not http(s)."""
-    parts = urlsplit(url.strip())
+    try:  # urlsplit and .port raise ValueError on "http://[" or port 99999
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2048:
         return None
-    netloc = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+    netloc = parts.hostname.lower() + (f":{port}" if port else "")
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
@@ -89,7 +93,7 @@ def related(request: Request, site: str, url: str,
             session: Session = Depends(get_session)) -> JSONResponse:
     try:
         found = get_site(session, site)
-    except SiteError as exc:
+    except (SiteError, ValueError) as exc:  # ValueError: a port like :99999
         return _error(400, str(exc))
     page = canonical_url(url)
     if found is None:
@@ -159,7 +163,7 @@ def report_page(request: Request, payload: PageReport,
         return _error(429, "too many page reports from this address")
     try:
         site = get_site(session, payload.site)
-    except SiteError as exc:
+    except (SiteError, ValueError) as exc:  # ValueError: a port like :99999
         return _error(400, str(exc))
     if site is None:
         return _error(404, "unknown site")

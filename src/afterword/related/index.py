@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import math
 import threading
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -97,14 +99,19 @@ class RelatedIndex:
         """Index ``docs``; ``tf``/``vocab`` (sub-linear term counts) when already known."""
         if tf is None or vocab is None:
             vocab = {}
-            tf = _tf_matrix([_terms(d) for d in docs], vocab)
+            tf = _tf_matrix((_terms(d) for d in docs), vocab)
         n = len(docs)
         df = np.bincount(tf.indices, minlength=tf.shape[1])
         self.vocab = vocab
-        self.tf = tf
         self.n_docs_at_build = n
         self.idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
-        self.rows = _normalise(tf.multiply(self.idf).tocsr()) if n else tf
+        weighted = tf.multiply(self.idf).tocsr()
+        del tf
+        # Row norms are kept instead of the term counts: counts = rows * norm / idf.
+        self.norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+        self.rows = (sp.diags(1.0 / np.maximum(self.norms, 1e-9)).astype(np.float32)
+                     @ weighted).tocsr()
+        del weighted
         self.cols = self.rows.tocsc()
         self.components = _fit_lsa(self.rows)
         self.latent = self._project(self.rows)
@@ -185,7 +192,8 @@ class RelatedIndex:
         keep = np.flatnonzero(self.alive)
         vocab = dict(self.vocab)
         delta = _tf_matrix(self.delta_raw, vocab)
-        main = self.tf[keep]
+        main = (sp.diags(self.norms[keep].astype(np.float32)) @ self.rows[keep]
+                @ sp.diags(1.0 / self.idf)).tocsr()
         main.resize((len(keep), len(vocab)))
         tf = sp.vstack([main, delta]).tocsr()
         self._build([self.docs[i] for i in keep] + self.delta_docs, tf, vocab)
@@ -305,25 +313,25 @@ class RelatedIndex:
         return bonus
 
 
-def _tf_matrix(raw: list[Counter[str]], vocab: dict[str, int]) -> sp.csr_matrix:
-    """Sub-linear term counts, one row per article; new terms are added to ``vocab``."""
-    indptr, indices, data = [0], [], []
+def _tf_matrix(raw: Iterable[Counter[str]], vocab: dict[str, int]) -> sp.csr_matrix:
+    """Sub-linear term counts, one row per article; new terms are added to ``vocab``.
+
+    Consumes ``raw`` lazily into typed arrays: 100,000 articles' term lists as Python
+    objects would cost gigabytes, as arrays they cost 8 bytes a term.
+    """
+    indptr, indices, data = array("q", [0]), array("i"), array("f")
+    log = math.log
     for counts in raw:
-        for term, tf in counts.items():
-            indices.append(vocab.setdefault(term, len(vocab)))
-            data.append(1.0 + math.log(tf))
+        indices.extend([vocab.setdefault(term, len(vocab)) for term in counts])
+        data.extend([1.0 + log(tf) for tf in counts.values()])
         indptr.append(len(indices))
-    return sp.csr_matrix((np.asarray(data, np.float32), np.asarray(indices, np.int32),
-                          np.asarray(indptr, np.int64)), shape=(len(raw), max(len(vocab), 1)))
+    return sp.csr_matrix((np.frombuffer(data, np.float32), np.frombuffer(indices, np.int32),
+                          np.frombuffer(indptr, np.int64)),
+                         shape=(len(indptr) - 1, max(len(vocab), 1)))
 
 
 def _ts(when: datetime | None) -> float:
     return when.timestamp() if when is not None else float("nan")
-
-
-def _normalise(m: sp.csr_matrix) -> sp.csr_matrix:
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    return sp.diags(1.0 / np.maximum(norms, 1e-9)).astype(np.float32) @ m
 
 
 def _fit_lsa(rows: sp.csr_matrix) -> np.ndarray | None:
