@@ -99,7 +99,11 @@ class SpamEvent(Base):
     """Behaviour events (velocity per IP prefix / email, text fingerprints) keyed by hashes."""
 
     __tablename__ = "spam_events"
-    __table_args__ = (Index("ix_spam_events_lookup", "site_key", "kind", "key", "ts"),)
+    # The second index serves the prune that drops events older than the longest window.
+    __table_args__ = (
+        Index("ix_spam_events_lookup", "site_key", "kind", "key", "ts"),
+        Index("ix_spam_events_ts", "ts"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     site_key: Mapped[str] = mapped_column(String(64))

@@ -44,9 +44,6 @@ FLUSH_SECONDS = 0.05
 FLUSH_ROWS = 2_000
 _MAX_KEY = 64
 _CAS_TRIES = 50
-# Pruning looks at this many of the oldest events per call and no further: without an index
-# on time, "delete what is old" must not become a scan of the whole table every minute.
-_PRUNE_SCAN = 50_000
 
 _INSERT_EVENT = "INSERT INTO spam_events (site_key, kind, key, ts) VALUES (:site, :kind, :key, :ts)"
 _SELECT_BLOB = "SELECT value FROM spam_state WHERE site_key = :site AND name = :name"
@@ -58,10 +55,11 @@ _SWAP_BLOB = (
     "WHERE site_key = :site AND name = :name AND value = :old"
 )
 _DELETE_BLOB = "DELETE FROM spam_state WHERE site_key = :site AND name = :name AND value = :old"
+# ``ts < :upto`` (the latest cutoff) is a range on ix_spam_events_ts; the per-kind cutoffs
+# then pick what is really expired. LIMIT keeps one call short after a long pause.
 _PRUNE = (
-    "DELETE FROM spam_events WHERE id IN (SELECT id FROM "
-    "(SELECT id, kind, ts FROM spam_events ORDER BY id LIMIT :scan) AS oldest "
-    "WHERE {expired} LIMIT :limit)"
+    "DELETE FROM spam_events WHERE id IN (SELECT id FROM spam_events "
+    "WHERE ts < :upto AND ({expired}) LIMIT :limit)"
 )
 _PARAM = re.compile(r":(\w+)")
 
@@ -294,7 +292,8 @@ class SqlStateStore:
         self.flush()
         if not cutoffs:
             return 0
-        params: dict[str, object] = {"limit": limit, "scan": _PRUNE_SCAN}
+        params: dict[str, object] = {"limit": limit,
+                                     "upto": max(float(b) for b in cutoffs.values())}
         expired = []
         for i, (kind, before) in enumerate(sorted(cutoffs.items())):
             params[f"k{i}"] = kind
