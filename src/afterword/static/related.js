@@ -2,6 +2,8 @@
 // no cookies. <div id="afterword" data-related="4" data-also-read-after="3"></div>
 (function () {
   "use strict";
+  if (window.afterwordRelated) return;  // embed.js and the page may both load it
+  window.afterwordRelated = 1;
   var script = document.currentScript;
   var API = new URL(script ? script.src : "/", location.href).origin;
   function meta(name) {
@@ -19,6 +21,8 @@
     return a;
   }
   function report(site, url, article) {
+    // Listing and home pages are not articles: only pages with <article> or og:type article.
+    if (!article && meta("og:type") !== "article") return;
     var modified = meta("article:modified_time") || meta("og:updated_time");
     var seen = "afterword.related." + url;
     try { if (localStorage.getItem(seen) === (modified || "1")) return; } catch (e) {}
