@@ -31,7 +31,7 @@ from afterword.related.text import tokenize
 
 FIELD_WEIGHTS = {"title": 3.0, "description": 2.0, "tags": 3.0, "body": 1.0}
 LEXICAL_SHARE = 0.7  # the rest is the LSA view
-LSA_DIMS = 100
+LSA_DIMS = 64  # 20NG train P@10: 0.817 at 100 dims, 0.823 at 64, and a third less work
 LSA_SAMPLE = 20_000  # rows the projection is fitted on; later rows are only projected
 QUERY_TERMS = 48  # an article's strongest terms are its query
 CANDIDATES = 200
