@@ -21,6 +21,7 @@ from afterword import __version__
 from afterword.config import Settings, load_settings
 from afterword.errors import AfterwordError
 from afterword.importers.cli import export, import_app
+from afterword.related.cli import related_app
 from afterword.moderation.cli import mail_app
 from afterword.privacy.cli import maintenance, privacy_app
 
@@ -47,6 +48,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(mail_app, name="mail")
 app.add_typer(import_app, name="import")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(related_app, name="related")
 app.command("export")(export)
 app.command("maintenance")(maintenance)
 

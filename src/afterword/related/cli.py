@@ -1,0 +1,83 @@
+"""``afterword related ...``: load WordPress posts, remove or restore articles, counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from afterword.errors import AfterwordError
+
+related_app = typer.Typer(help="Related posts: the articles each site's lists are drawn from.",
+                          no_args_is_help=True)
+
+ConfigOpt = Annotated[Optional[Path], typer.Option(
+    "--config", "-c", help="TOML configuration file (also AFTERWORD_CONFIG).", dir_okay=False)]
+SiteArg = Annotated[str, typer.Argument(help="The site's URL, as given to `sites add`.")]
+
+
+def _sessions(config: Path | None):
+    from afterword.cli import _database, _settings
+
+    return _database(_settings(config))[1]
+
+
+@related_app.command("import-wxr")
+def import_wxr(site: SiteArg, path: Annotated[Path, typer.Argument(dir_okay=False)],
+               config: ConfigOpt = None) -> None:
+    """Index the published posts and pages of a WordPress export file."""
+    from afterword.related.wxr import import_wxr_posts
+    from afterword.sites import require_site
+
+    if not path.is_file():
+        raise AfterwordError(f"{path}: no such file")
+    with _sessions(config)() as session:
+        result = import_wxr_posts(session, require_site(session, site), path)
+        session.commit()
+    typer.echo(f"indexed {result.indexed}, excluded {result.excluded}, "
+               f"skipped {result.skipped} (not published posts), refused {result.refused}")
+
+
+def _set(site: str, url: str, status: str, config: Path | None) -> None:
+    from afterword.related.api import canonical_url
+    from afterword.related.store import set_status
+    from afterword.sites import require_site
+
+    page = canonical_url(url)
+    with _sessions(config)() as session:
+        if page is None or not set_status(session, require_site(session, site), page, status):
+            raise AfterwordError(f"no such article: {url}")
+        session.commit()
+    typer.echo(f"{page}: {status}")
+
+
+@related_app.command()
+def remove(site: SiteArg, url: str, config: ConfigOpt = None) -> None:
+    """Stop showing an article (gone or unpublished); page reports will not bring it back."""
+    _set(site, url, "removed", config)
+
+
+@related_app.command()
+def restore(site: SiteArg, url: str, config: ConfigOpt = None) -> None:
+    """Show a removed article again."""
+    _set(site, url, "indexed", config)
+
+
+@related_app.command()
+def stats(site: SiteArg, config: ConfigOpt = None) -> None:
+    """How many articles the site has, by status and by source."""
+    from sqlalchemy import func, select
+
+    from afterword.db.models import RelatedArticle
+    from afterword.sites import require_site
+
+    with _sessions(config)() as session:
+        site_id = require_site(session, site).id
+        rows = session.execute(select(RelatedArticle.status, RelatedArticle.source, func.count())
+                               .where(RelatedArticle.site_id == site_id)
+                               .group_by(RelatedArticle.status, RelatedArticle.source)).all()
+    for status, source, count in sorted(rows):
+        typer.echo(f"{status:9} {source:5} {count}")
+    if not rows:
+        typer.echo("no articles yet")
