@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from related_data import beer, newsgroups  # noqa: E402
+from related_data import beer, newsgroups
 
-from afterword.related.index import Doc, Options, RelatedIndex  # noqa: E402
+from afterword.related.index import Doc, Options, RelatedIndex
 
 
 def generate(n: int) -> list[Doc]:

@@ -18,7 +18,7 @@ def run(tmp_path, *args):
     env = {"AFTERWORD_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}", "PATH": "/usr/bin:/bin",
            "AFTERWORD_DATA_DIR": str(tmp_path)}
     return subprocess.run([sys.executable, "-m", "afterword", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_import_remove_restore_and_stats(tmp_path):

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from support import free_port, live_server
 
 from afterword.db.models import RelatedArticle
 from afterword.sites import add_site, create_key
-from support import free_port, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

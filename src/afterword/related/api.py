@@ -20,12 +20,18 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from afterword.related.store import ArticleIn, ArticleRefused, RelatedService, set_status
-from afterword.related.store import upsert_article
+from afterword.related.store import (
+    ArticleIn,
+    ArticleRefused,
+    RelatedService,
+    set_status,
+    upsert_article,
+)
 from afterword.sites import SiteError, get_site, lookup_key, origin_of
 from afterword.web.deps import get_session
 
 router = APIRouter(tags=["related"])
+SessionDep = Annotated[Session, Depends(get_session)]
 
 REPORTS_PER_IP = (20, 60.0)  # per minute from one address
 REPORTS_PER_SITE = (600, 3600.0)  # new or changed pages per hour for one site
@@ -88,9 +94,8 @@ def _article(payload: ArticlePayload, url: str) -> ArticleIn:
 
 
 @router.get("/api/v1/related", summary="Articles related to one article of a site")
-def related(request: Request, site: str, url: str,
-            limit: Annotated[int, Query(ge=1, le=20)] = 5,
-            session: Session = Depends(get_session)) -> JSONResponse:
+def related(request: Request, session: SessionDep, site: str, url: str,
+            limit: Annotated[int, Query(ge=1, le=20)] = 5) -> JSONResponse:
     try:
         found = get_site(session, site)
     except (SiteError, ValueError) as exc:  # ValueError: a port like :99999
@@ -118,10 +123,9 @@ def _key_site(session: Session, authorization: str | None, x_api_key: str | None
 
 
 @router.post("/api/v1/articles", summary="Add or update an article (API key)")
-def push_article(request: Request, payload: ArticlePayload,
+def push_article(request: Request, session: SessionDep, payload: ArticlePayload,
                  authorization: Annotated[str | None, Header()] = None,
-                 x_api_key: Annotated[str | None, Header()] = None,
-                 session: Session = Depends(get_session)) -> JSONResponse:
+                 x_api_key: Annotated[str | None, Header()] = None) -> JSONResponse:
     site = _key_site(session, authorization, x_api_key)
     if site is None:
         return _error(401, "a valid API key is required (Authorization: Bearer KEY)")
@@ -138,10 +142,9 @@ def push_article(request: Request, payload: ArticlePayload,
 
 
 @router.delete("/api/v1/articles", summary="Remove an article (gone or unpublished)")
-def remove_article(request: Request, url: str,
+def remove_article(request: Request, session: SessionDep, url: str,
                    authorization: Annotated[str | None, Header()] = None,
-                   x_api_key: Annotated[str | None, Header()] = None,
-                   session: Session = Depends(get_session)) -> JSONResponse:
+                   x_api_key: Annotated[str | None, Header()] = None) -> JSONResponse:
     site = _key_site(session, authorization, x_api_key)
     if site is None:
         return _error(401, "a valid API key is required (Authorization: Bearer KEY)")
@@ -154,9 +157,8 @@ def remove_article(request: Request, url: str,
 
 
 @router.post("/api/v1/related/report", summary="Page report from related.js (browser)")
-def report_page(request: Request, payload: PageReport,
-                origin: Annotated[str | None, Header()] = None,
-                session: Session = Depends(get_session)) -> JSONResponse:
+def report_page(request: Request, session: SessionDep, payload: PageReport,
+                origin: Annotated[str | None, Header()] = None) -> JSONResponse:
     limiter = request.app.state.rate_limiter
     ip = request.client.host if request.client else ""
     if not limiter.hit(f"related-report:ip:{ip}", *REPORTS_PER_IP).allowed:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,7 +12,7 @@ from afterword.errors import AfterwordError
 related_app = typer.Typer(help="Related posts: the articles each site's lists are drawn from.",
                           no_args_is_help=True)
 
-ConfigOpt = Annotated[Optional[Path], typer.Option(
+ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", "-c", help="TOML configuration file (also AFTERWORD_CONFIG).", dir_okay=False)]
 SiteArg = Annotated[str, typer.Argument(help="The site's URL, as given to `sites add`.")]
 

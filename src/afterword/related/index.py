@@ -300,14 +300,14 @@ class RelatedIndex:
         mine = frozenset(t.lower() for t in doc.tags)
         now = _ts(doc.published)
         half = opt.recency_half_life_days
-        if not mine and now != now:
+        if not mine and math.isnan(now):
             return bonus
         for k, i in enumerate(cand):
             other = self.docs[i] if i < n else self.delta_docs[i - n]
             if mine:
                 tags = self.tagsets[i] if i < n else {t.lower() for t in other.tags}
                 bonus[k] += TAG_BONUS * min(3, len(mine & tags))
-            if half and now == now and other.published is not None:
+            if half and not math.isnan(now) and other.published is not None:
                 days = abs(now - _ts(other.published)) / 86400.0
                 bonus[k] += opt.recency_weight * 0.5 ** (days / half)
         return bonus

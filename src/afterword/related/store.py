@@ -56,10 +56,10 @@ class Exclusions:
                 return f"URL matches excluded pattern {pattern!r}"
         hit = self.tags & {t.lower() for t in tags}
         if hit:
-            return f"excluded tag {sorted(hit)[0]!r}"
-        if self.max_age_days and published is not None:
-            if published < datetime.now(UTC) - timedelta(days=self.max_age_days):
-                return f"older than {self.max_age_days:g} days"
+            return f"excluded tag {min(hit)!r}"
+        if (self.max_age_days and published is not None
+                and published < datetime.now(UTC) - timedelta(days=self.max_age_days)):
+            return f"older than {self.max_age_days:g} days"
         return None
 
 
