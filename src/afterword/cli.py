@@ -21,9 +21,9 @@ from afterword import __version__
 from afterword.config import Settings, load_settings
 from afterword.errors import AfterwordError
 from afterword.importers.cli import export, import_app
-from afterword.related.cli import related_app
 from afterword.moderation.cli import mail_app
 from afterword.privacy.cli import maintenance, privacy_app
+from afterword.related.cli import related_app
 
 app = typer.Typer(
     name="afterword",
