@@ -77,3 +77,25 @@ def test_logs_are_json_lines_with_request_id(client, capsys):
         logging.getLogger().handlers[:] = []
     access = [e for e in lines if e["logger"] == "afterword.access"]
     assert access and access[-1]["request_id"] == "trace-me" and access[-1]["status"] == 200
+
+
+def test_spam_events_buffered_at_shutdown_reach_the_database(app, sessions, monkeypatch):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from afterword.db import spam_store
+    from afterword.db.models import SpamEvent
+    from afterword.spam import Submission
+    from afterword.web.deps import spam_engine_for
+
+    def stored() -> int:
+        with sessions() as session:
+            return session.scalar(select(func.count()).select_from(SpamEvent))
+
+    monkeypatch.setattr(spam_store, "FLUSH_SECONDS", 60)  # only the shutdown can write them
+    with TestClient(app):
+        engine = spam_engine_for(app)
+        engine.check("1", Submission(content="first comment", user_ip="192.0.2.7"))
+        engine.check("1", Submission(content="second comment", user_ip="192.0.2.8"))
+        before = stored()
+    assert stored() > before  # the second check's events were written as the app stopped

@@ -17,8 +17,8 @@ from afterword.config import Settings, load_settings
 from afterword.db.models import Site
 from afterword.db.session import create_db_engine, make_session_factory
 from afterword.web import metrics
-from afterword.web.ratelimit import make_rate_limiter
 from afterword.web.middleware import CoreMiddleware, SiteCorsMiddleware
+from afterword.web.ratelimit import make_rate_limiter
 
 log = logging.getLogger("afterword")
 
@@ -86,25 +86,33 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 def _include_routers(app: FastAPI) -> None:
-    """Mount each capability's router. Each line is one door or page family."""
+    """Mount each capability: its routers, and any background worker it runs while serving.
+
+    Imported here, not at the top, because capabilities import helpers from this module.
+    """
     from afterword.akismet import install as install_akismet
     from afterword.comments import install as install_comments
-
-    install_comments(app)
     from afterword.moderation import install as install_moderation
-
-    install_moderation(app)
-    install_akismet(app)
     from afterword.privacy import install as install_privacy
-
-    install_privacy(app)
     from afterword.related.api import router as related_router
 
+    install_comments(app)
+    install_moderation(app)
+    install_akismet(app)
+    install_privacy(app)
     app.include_router(related_router)
     if app.state.settings.demo:
         from afterword.web.demo import router as demo_router
 
         app.include_router(demo_router)
+    run_while_serving(app, lambda: None, lambda: _close_spam_store(app))
+
+
+def _close_spam_store(app: FastAPI) -> None:
+    """Write out the spam engine's buffered behaviour events before the worker exits."""
+    store = getattr(app.state, "spam_store", None)
+    if store is not None:
+        store.close()
 
 
 def app_from_environment() -> FastAPI:

@@ -35,5 +35,6 @@ def spam_engine_for(app):
         from afterword.db.spam_store import SqlStateStore
         from afterword.spam import Engine
 
-        engine = app.state.spam_engine = Engine(SqlStateStore(app.state.sessions))
+        app.state.spam_store = SqlStateStore(app.state.sessions)
+        engine = app.state.spam_engine = Engine(app.state.spam_store)
     return engine
