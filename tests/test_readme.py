@@ -27,3 +27,9 @@ def test_every_cli_command_in_readme_exists():
     commands = set(get_command(app).commands)
     mentioned = set(re.findall(r"`afterword ([a-z]+)", README))
     assert mentioned <= commands, f"README mentions unknown commands: {mentioned - commands}"
+
+
+def test_documentation_links_resolve():
+    targets = re.findall(r"\]\(((?:docs|bench|src)/[^)#]+)\)", README)
+    missing = [t for t in targets if not (REPO / t).exists()]
+    assert targets and not missing, f"README links to missing files: {missing}"
