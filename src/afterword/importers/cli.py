@@ -81,9 +81,10 @@ def _related_posts(sessions, site, path: Path) -> None:
     except ImportError:
         return
     with sessions() as session:
-        count = import_wxr_posts(session, site, path)
+        result = import_wxr_posts(session, site, path)
         session.commit()
-    typer.echo(f"posts for related posts\t{count}")
+    for name in ("indexed", "excluded", "skipped", "refused"):
+        typer.echo(f"related posts {name}\t{getattr(result, name)}")
 
 
 @import_app.command("disqus")
