@@ -152,6 +152,7 @@ def test_admin_page_exports_and_erases_for_own_sites_only(client, sessions, site
     make_user(sessions, "mia", site_ids=[sid])
     assert client.get("/admin/privacy", follow_redirects=False).status_code in (302, 303)
     csrf = sign_in(client, "mia")
+    assert 'href="/admin/privacy"' in client.get("/admin/").text  # reachable from the menu
     page = client.get("/admin/privacy").text
     assert "blog.example" in page and "news.example" not in page
     exported = client.post("/admin/privacy", data={"csrf": csrf, "site_id": sid,
