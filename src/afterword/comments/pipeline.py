@@ -1,8 +1,10 @@
 """What happens to a comment between the reader's click and the 201.
 
-Validate -> rate limits -> honeypot and timing -> spam engine -> the site's moderation
-policy -> durable write. Both doors that accept comments (the JSON API and the no-JavaScript
-form) call :meth:`CommentService.submit`, so neither can skip a step.
+Validate -> render token -> rate limits -> the moderators' bans and word lists -> spam engine
+(honeypot and time-to-submit are evidence it weighs) -> the site's moderation policy ->
+durable write (group commit). Both doors that accept comments (the JSON API and the
+no-JavaScript form) call :meth:`CommentService.submit`, so neither can skip a step.
+Notifications are not sent from here: the moderation dispatcher finds new comments itself.
 """
 
 from __future__ import annotations
