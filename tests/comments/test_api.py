@@ -35,6 +35,21 @@ def test_stored_ip_is_anonymised(reader, sessions):
     assert ip in ("", "0.0.0.0") and len(ip_hash) <= 32
 
 
+def test_ip_hash_is_keyed_by_the_current_rotation_period(app, site, sessions, settings):
+    from fastapi.testclient import TestClient
+
+    from afterword.privacy.ip import current_hash_ip, hash_ip
+
+    with TestClient(app, client=("203.0.113.9", 40000)) as client:
+        Reader(client).posted()
+    with sessions() as session:
+        ip, ip_hash = session.execute(select(Comment.ip, Comment.ip_hash)).one()
+    assert ip == "203.0.113.0"
+    assert ip_hash == current_hash_ip("203.0.113.9", settings.secret,
+                                      settings.ip_hash_rotation_days)
+    assert ip_hash != hash_ip("203.0.113.9", settings.secret)  # not the never-rotating key
+
+
 def test_replies_nest_and_attach_at_the_deepest_allowed_level(reader, sessions):
     configure(sessions, ip_per_minute=10_000, thread_per_minute=10_000, max_depth=3)
     root = reader.posted("root")["comment"]

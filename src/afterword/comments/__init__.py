@@ -26,7 +26,8 @@ def install(app: FastAPI) -> None:
 
     state = app.state
     state.comments = CommentService(state.engine, state.sessions, state.settings.secret,
-                                    state.rate_limiter, lambda: spam_engine_for(app))
+                                    state.rate_limiter, lambda: spam_engine_for(app),
+                                    ip_hash_rotation_days=state.settings.ip_hash_rotation_days)
     for router in (api.router, feeds.router, nojs.router, assets.router):
         app.include_router(router)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -27,7 +27,7 @@ from afterword.comments.store import Rejected, SiteRow, bad_input
 from afterword.comments.tokens import TokenError, Tokens
 from afterword.comments.writer import GroupWriter
 from afterword.db.models import Comment, Site
-from afterword.privacy.ip import anonymize_ip, hash_ip, ip_prefix
+from afterword.privacy.ip import anonymize_ip, current_hash_ip, ip_prefix
 from afterword.web.metrics import COMMENTS
 from afterword.web.ratelimit import RateLimiter
 
@@ -103,13 +103,16 @@ class CommentService:
     """Everything the comment doors share: sessions, tokens, limiter and the spam engine."""
 
     def __init__(self, engine: SqlEngine, sessions: sessionmaker[Session], secret: bytes,
-                 limiter: RateLimiter, spam_engine: Callable[[], Any]) -> None:
+                 limiter: RateLimiter, spam_engine: Callable[[], Any], *,
+                 ip_hash_rotation_days: int = 30) -> None:
         self.sessions = sessions
         self.tokens = Tokens(secret)
         self.limiter = limiter
         # Resolved on first use: the engine loads its model once per worker, when needed.
         self._spam_engine = spam_engine
         self._secret = secret
+        # The IP hash's key changes every period so stored hashes stop linking visits.
+        self._ip_hash_days = ip_hash_rotation_days
         self._writer = GroupWriter(engine)
 
     # -- posting ---------------------------------------------------------------------------
@@ -147,7 +150,8 @@ class CommentService:
             site_id=site.id, thread_id=thread.id, parent_id=parent_id, root_id=root_id,
             depth=depth, status=status, author=fields["author"], email=fields["email"],
             website=fields["website"], text=fields["text"], html=render(fields["text"]),
-            ip=anonymize_ip(visitor.ip), ip_hash=hash_ip(visitor.ip, self._secret),
+            ip=anonymize_ip(visitor.ip),
+            ip_hash=current_hash_ip(visitor.ip, self._secret, self._ip_hash_days),
             user_agent=visitor.user_agent[:512], spam_probability=verdict.probability,
             spam_reasons=[_reason(r) for r in verdict.reasons],
             spam_submission=_recordable(submission), created_at=datetime.now(UTC), likes=0,
