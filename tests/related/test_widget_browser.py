@@ -26,10 +26,12 @@ PAGE = """<!doctype html><html><head><title>Brewing a stout</title>
 <article><h1>Brewing a stout</h1><p>Malt and hops.</p><p>Yeast and fermentation.</p>
 <p>Pour a pint.</p></article>
 <div id="afterword" data-site="{site}" data-related="3" data-also-read-after="2"></div>
-<script src="{api}/related.js"></script></body></html>"""
+<script src="{api}/{script}"></script></body></html>"""
 
 
-def test_list_and_also_read_link_render_and_the_page_is_reported(app, sessions):
+# A site may load related.js alone, or only the comment widget, which brings related.js.
+@pytest.mark.parametrize("script", ["related.js", "embed.js"])
+def test_list_and_also_read_link_render_and_the_page_is_reported(app, sessions, script):
     if not CHROMIUM.exists():
         pytest.skip("Chromium not found at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -49,7 +51,7 @@ def test_list_and_also_read_link_render_and_the_page_is_reported(app, sessions):
                           json={"url": f"{SITE}/beer/{i}", "title": f"Beer {words[0]}",
                                 "text": " ".join(words) * 3}).raise_for_status()
         url = f"{SITE}/stout/"
-        html = PAGE.format(url=url, site=SITE, api=api)
+        html = PAGE.format(url=url, site=SITE, api=api, script=script)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page()

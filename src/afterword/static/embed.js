@@ -394,9 +394,14 @@ return date.toLocaleDateString();
 s /= units[i][0];
 }
 }
+function loadRelated() {
+if (window.afterwordRelated || document.querySelector('script[src$="/related.js"]')) return;
+document.head.append(el("script", {src: API + "/related.js", async: true}));
+}
 function start() {
 var host = document.getElementById("afterword");
 if (host && !host.afterword) host.afterword = new Widget(host);
+if (host) loadRelated();
 }
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
 else start();

@@ -430,9 +430,17 @@
     }
   }
 
+  // Related posts live in their own small script (related.js), so a site can use them
+  // without the comments; it also tells the server about this article the first time.
+  function loadRelated() {
+    if (window.afterwordRelated || document.querySelector('script[src$="/related.js"]')) return;
+    document.head.append(el("script", {src: API + "/related.js", async: true}));
+  }
+
   function start() {
     var host = document.getElementById("afterword");
     if (host && !host.afterword) host.afterword = new Widget(host);
+    if (host) loadRelated();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
