@@ -117,3 +117,12 @@ def test_training_on_a_real_subsample_generalises_to_the_fold_test_part():
     result = metrics([r.label for r in fold.test], model.predict_proba([r.text for r in fold.test]))
     # 400 comments are enough to be far better than chance on unseen ones.
     assert result.f1 > 0.85 and result.mcc > 0.75
+
+
+def test_logit_and_features_is_one_pass_with_the_same_answers(small_model):
+    from afterword.spam.normalize import normalize_text
+
+    text = "Ｃｈｅｃｋ out my channel http://bit.ly/42 <b>now</b>"
+    logit, vector = small_model.logit_and_features(text, normalize_text(text))
+    assert logit == pytest.approx(small_model.logit_one(text), rel=1e-9)
+    np.testing.assert_array_equal(vector.indices, small_model.features(text).indices)

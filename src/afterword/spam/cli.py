@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -78,11 +78,11 @@ def _print_metrics(m: Metrics) -> None:
 @app.command("eval")
 def eval_(
     file: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Argument(help="CSV (with header) or JSON Lines: text,label[,author,email,url,ip]."),
     ] = None,
     folds: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Retrain and score on the fixed folds of this split instead "
                      "(youtube, youtube-lovo, sms, gambling)."),
     ] = None,
@@ -153,7 +153,7 @@ def train(
         bool, typer.Option("--no-eval", help="Skip the fold measurements in the model card.")
     ] = False,
     out: Annotated[
-        Optional[Path], typer.Option(help="Output folder (default: the package's data folder).")
+        Path | None, typer.Option(help="Output folder (default: the package's data folder).")
     ] = None,
 ) -> None:
     """Rebuild the base model from the shared data sets and write its model card."""

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from afterword.spam.normalize import extract_urls, normalize_text
 
-__all__ = ["BaseModel", "FeatureVector", "load_base_model", "MODEL_FILE"]
+__all__ = ["MODEL_FILE", "BaseModel", "FeatureVector", "load_base_model"]
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_FILE = "base_model.npz"
@@ -138,10 +138,16 @@ def _block(hashes: np.ndarray, prefix: str, weight: float, mask: int):
     return indices, values
 
 
-def _hashed_features(raw: str, n_bits: int = N_BITS) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, values) of one text; indices may repeat across blocks (values then add)."""
+def _hashed_features(
+    raw: str, n_bits: int = N_BITS, normalized: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, values) of one text; indices may repeat across blocks (values then add).
+
+    ``normalized`` lets a caller that already ran :func:`normalize_text` on ``raw`` skip the
+    second pass (only the first ``MAX_CHARS`` of it are used).
+    """
     raw = raw[:MAX_CHARS]
-    norm = normalize_text(raw)
+    norm = normalize_text(raw) if normalized is None else normalized[:MAX_CHARS]
     low = norm.lower()
     mask = (1 << n_bits) - 1
 
@@ -239,6 +245,17 @@ class BaseModel:
         """Log-odds of spam for one text: the fast path the engine calls on every check."""
         indices, values = _hashed_features(text, self.n_bits)
         return float(self._weights()[indices] @ values + self.intercept_)
+
+    def logit_and_features(
+        self, text: str, normalized: str | None = None
+    ) -> tuple[float, FeatureVector]:
+        """Log-odds and hashed features of one text from a single pass over it.
+
+        For callers that need both (per-site learning) and may already hold the
+        :func:`normalize_text` output of ``text``; saves normalising and hashing twice.
+        """
+        vector = FeatureVector(*_hashed_features(text, self.n_bits, normalized))
+        return vector.dot(self._weights()) + self.intercept_, vector
 
     def score_one(self, text: str) -> float:
         return float(_sigmoid(np.float64(self.logit_one(text))))

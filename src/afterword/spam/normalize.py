@@ -16,7 +16,7 @@ import html
 import re
 import unicodedata
 
-__all__ = ["normalize_text", "extract_urls"]
+__all__ = ["extract_urls", "normalize_text"]
 
 # Letters that NFKC leaves alone but that render like Latin letters or digits. Folding them
 # everywhere would mangle real Greek or Russian, so script homoglyphs are folded only inside

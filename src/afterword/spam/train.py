@@ -80,7 +80,7 @@ def evaluate_recipe(
 
 
 def _card(model: BaseModel, sets: Mapping[str, Sequence[Record]], folds: dict, size: int) -> str:
-    today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     lines = [
         "# Afterword base spam model",
         "",
