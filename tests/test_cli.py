@@ -33,7 +33,8 @@ def assert_one_line_error(result, fragment: str) -> None:
 def test_help_lists_every_command(tmp_path):
     result = run("--help", cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("serve", "config", "db", "sites", "keys", "users"):
+    for command in ("serve", "config", "db", "sites", "keys", "users", "spam", "import",
+                    "export", "privacy", "maintenance", "related", "mail"):
         assert command in result.stdout
 
 

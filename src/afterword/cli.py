@@ -24,6 +24,7 @@ from afterword.importers.cli import export, import_app
 from afterword.moderation.cli import mail_app
 from afterword.privacy.cli import maintenance, privacy_app
 from afterword.related.cli import related_app
+from afterword.spam.cli import app as spam_app
 
 app = typer.Typer(
     name="afterword",
@@ -49,6 +50,7 @@ app.add_typer(mail_app, name="mail")
 app.add_typer(import_app, name="import")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(related_app, name="related")
+app.add_typer(spam_app, name="spam")
 app.command("export")(export)
 app.command("maintenance")(maintenance)
 
