@@ -256,3 +256,15 @@ def test_a_busy_reader_is_never_discarded() -> None:
         )
     assert not verdict.discard
     assert sum(r.code.endswith("_velocity") for r in verdict.reasons) <= 1
+
+
+def test_reasons_against_a_ham_verdict_come_strongest_first() -> None:
+    """A filled honeypot on a text the model finds harmless is still named, before weak hints."""
+    verdict = Engine(MemoryStore()).check(
+        "1", Submission(content="Nice post", honeypot_filled=True, seconds_to_submit=0.01,
+                        headers={"user-agent": "x"}))
+    codes = [r.code for r in verdict.reasons]
+    assert "honeypot" in codes
+    against = [r for r in verdict.reasons if (r.weight > 0) != verdict.is_spam]
+    assert [abs(r.weight) for r in against] == sorted((abs(r.weight) for r in against),
+                                                      reverse=True)
