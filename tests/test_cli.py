@@ -125,6 +125,10 @@ def test_serve_demo_prints_admin_password_once_and_is_healthy(tmp_path):
         assert page.status_code == 200
         assert "The library that lends seeds" in page.text
         assert '<script src="/embed.js"' in page.text
+        related = httpx.get(f"{base}/api/v1/related", params={
+            "site": base, "url": f"{base}/articles/library-seed-bank"}).json()["related"]
+        # Indexed at start: the follow-up story is related before anyone has visited a page.
+        assert f"{base}/articles/seed-swap-day" in [r["url"] for r in related]
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)

@@ -7,6 +7,7 @@ The articles were written for this project. The demo site is an ordinary Afterwo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from fastapi import APIRouter, HTTPException, Request
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from afterword.config import Settings
 from afterword.db.models import User
 from afterword.moderation.accounts import create_user, generate_password
+from afterword.related.store import ArticleIn, upsert_article
 from afterword.sites import add_site, get_site
 
 router = APIRouter(include_in_schema=False)
@@ -65,6 +67,35 @@ ARTICLES = (
             "will not sprout. Last year ninety-one percent of the returned seed was viable.",
             "The library asks borrowers to label returns with the street where they grew, "
             "which has turned into a map of which varieties thrive where.",
+        ),
+    ),
+    Article(
+        "ferry-late-crossing",
+        "Harbour ferry adds a late-night crossing after busy first month",
+        "2026-11-20",
+        ("transport", "city"),
+        (
+            "The harbour ferry will run a last crossing at half past eleven from next week, "
+            "after commuters and theatre-goers filled the boats in its first month of service.",
+            "The battery-electric ferry carried more than forty thousand passengers since it "
+            "returned to the harbour, twice the number planners expected. The late boat leaves "
+            "the business district pier and stops at the old fish market.",
+            "Residents of the market quarter asked for the later crossing at a public meeting. "
+            "Ferry tickets and monthly passes stay valid on the night boat, as on the buses.",
+        ),
+    ),
+    Article(
+        "seed-swap-day",
+        "Seed swap day brings three hundred gardeners to the library",
+        "2026-11-22",
+        ("gardening", "community"),
+        (
+            "The central library's seed cabinet had its busiest day yet on Saturday, when three "
+            "hundred gardeners came to swap seeds of beans, tomatoes, marigolds and squash.",
+            "Borrowers brought back seeds saved from their best plants, labelled with the street "
+            "where they grew, and volunteers sorted them into the cabinet's drawers.",
+            "The library will run germination tests on the returned seed over the winter before "
+            "lending it again in the spring.",
         ),
     ),
     Article(
@@ -160,8 +191,14 @@ def seed_demo(session: Session, settings: Settings) -> str | None:
 
     Returns the new admin password (to print once) or None when the account already exists.
     """
-    if get_site(session, settings.base_url) is None:
-        add_site(session, settings.base_url, name="The Harbour Gazette (demo)")
+    site = get_site(session, settings.base_url) or add_site(
+        session, settings.base_url, name="The Harbour Gazette (demo)")
+    # Index the articles now, so "Related posts" shows on the very first visit to each page.
+    base = settings.base_url.rstrip("/")
+    for art in ARTICLES:
+        upsert_article(session, site, ArticleIn(
+            url=f"{base}/articles/{art.slug}", title=art.title, body=" ".join(art.paragraphs),
+            tags=list(art.tags), published_at=datetime.fromisoformat(art.date)), source="demo")
     password = None
     if session.scalar(select(User).where(User.username == "admin")) is None:
         password = generate_password()
