@@ -25,6 +25,9 @@ from afterword.web.metrics import CHECKS
 
 __all__ = ["AkismetService", "Checked", "content_key"]
 
+# How long a report by guid waits for a check record another worker has not written yet.
+_GUID_WAIT = 2.0
+
 
 def content_key(submission: Any) -> str:
     """Digest of author and text: how a submit-* without a guid finds its check."""
@@ -97,10 +100,15 @@ class AkismetService:
         guid = guid.strip()[:36] if isinstance(guid, str) else ""
         with self.sessions() as session:
             check = _find_check(session, info.site_id, guid, given)
-            if check is None and guid:
-                # A guid we issued exists: another worker may still hold its record in
-                # memory, for at most one write-behind interval.
-                time.sleep(self.writer.interval + 0.05)
+            # A guid we issued exists: another worker may still hold its record in memory,
+            # normally for one write-behind interval, longer when the machine is busy.
+            # Look again each interval, for up to _GUID_WAIT seconds, then learn from the
+            # report's own fields.
+            waited = 0.0
+            while check is None and guid and waited < _GUID_WAIT:
+                time.sleep(self.writer.interval)
+                waited += self.writer.interval
+                session.rollback()  # end the read snapshot so the next look sees new rows
                 check = _find_check(session, info.site_id, guid, given)
             if check is not None and check.is_test:
                 return True
