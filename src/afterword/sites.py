@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -19,6 +20,9 @@ from sqlalchemy.orm import Session
 
 from afterword.db.models import ApiKey, Site
 from afterword.errors import AfterwordError
+
+if TYPE_CHECKING:
+    from afterword.spam import SiteConfig
 
 KEY_LENGTH = 12
 # No 0/o, 1/l: keys get read aloud and typed from screenshots.
@@ -120,3 +124,27 @@ def lookup_key(session: Session, key: str) -> KeyLookup | None:
     if row is None:
         return None
     return KeyLookup(site_id=row[0], site_url=row[1], revoked=row[2] is not None)
+
+
+def spam_config(site: Any) -> SiteConfig:
+    """The spam engine's view of a site's settings (``settings.spam``, ``settings.languages``).
+
+    One reading shared by both doors, the comment pipeline and the Akismet API, so a site's
+    threshold or allow-list means the same whichever way a comment arrives. Values of the
+    wrong type are ignored rather than refused: the admin validates them on the way in.
+    """
+    from afterword.spam import SiteConfig  # numpy and the model stay out of light imports
+
+    settings = site.settings or {}
+    raw = settings.get("spam") or {}
+    known: dict[str, Any] = {}
+    for name in ("threshold", "discard_threshold"):
+        if isinstance(raw.get(name), int | float) and 0 < raw[name] <= 1:
+            known[name] = float(raw[name])
+    for name in ("allow_authors", "allow_emails", "allow_domains", "deny_domains"):
+        if isinstance(raw.get(name), list):
+            known[name] = frozenset(str(v).lower() for v in raw[name])
+    languages = settings.get("languages")
+    if isinstance(languages, list):
+        known["languages"] = tuple(str(v) for v in languages)
+    return SiteConfig(**known)

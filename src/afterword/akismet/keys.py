@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from afterword.db.models import Site
-from afterword.sites import KEY_LENGTH, SiteError, lookup_key, normalise_site_url
+from afterword.sites import KEY_LENGTH, SiteError, lookup_key, normalise_site_url, spam_config
 
 __all__ = ["KeyCache", "KeyInfo", "blog_matches", "key_from_host"]
 
@@ -94,8 +94,6 @@ class KeyCache:
         return info
 
     def _load(self, key: str) -> KeyInfo | None:
-        from afterword.comments.pipeline import _spam_config  # one reading of site settings
-
         with self._sessions() as session:
             found = lookup_key(session, key)
             if found is None:
@@ -108,7 +106,7 @@ class KeyCache:
                 site_url=site.url,
                 site_name=site.name,
                 revoked=found.revoked,
-                spam_config=_spam_config(site),
+                spam_config=spam_config(site),
                 per_minute=_per_minute(site.settings or {}),
             )
 

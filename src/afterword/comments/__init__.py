@@ -6,12 +6,7 @@ comment's status (moderation, erasure) use :func:`set_status` so thread counts s
 
 from __future__ import annotations
 
-import json
-
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi import FastAPI
 
 from afterword.comments.pipeline import CommentService, Policy
 from afterword.comments.store import set_status
@@ -30,15 +25,4 @@ def install(app: FastAPI) -> None:
                                     ip_hash_rotation_days=state.settings.ip_hash_rotation_days)
     for router in (api.router, feeds.router, nojs.router, assets.router):
         app.include_router(router)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
 
-
-async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
-    """422 with FastAPI's usual body, encoded so that any input can be echoed.
-
-    FastAPI's default handler echoes the offending input with ``ensure_ascii=False``, and
-    a lone surrogate in the JSON body (``"\\ud800"``) then fails to encode: a 500 for bad
-    input. ASCII-escaped JSON can carry every string.
-    """
-    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
-    return Response(body, status_code=422, media_type="application/json")

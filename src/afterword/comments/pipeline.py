@@ -28,6 +28,7 @@ from afterword.comments.tokens import TokenError, Tokens
 from afterword.comments.writer import GroupWriter
 from afterword.db.models import Comment, Site
 from afterword.privacy.ip import anonymize_ip, current_hash_ip, ip_prefix
+from afterword.sites import spam_config
 from afterword.web.metrics import COMMENTS
 from afterword.web.ratelimit import RateLimiter
 
@@ -143,7 +144,7 @@ class CommentService:
         session.rollback()
         submission = self._submission(site, visitor, new, fields, url, seconds,
                                       parent_id is not None)
-        verdict = self._spam_engine().check(str(site.id), submission, _spam_config(site))
+        verdict = self._spam_engine().check(str(site.id), submission, spam_config(site))
         status = self._decide(session, site, policy, verdict, fields, rule.action == "hold")
 
         values = dict(
@@ -254,7 +255,7 @@ class CommentService:
         if not text:
             raise bad_input("the comment is empty")
         submission = _with_content(comment.spam_submission, text)
-        verdict = self._spam_engine().check(str(site.id), submission, _spam_config(site), observe=False)
+        verdict = self._spam_engine().check(str(site.id), submission, spam_config(site), observe=False)
         comment.text, comment.html = text, render(text)
         comment.edited_at = datetime.now(UTC)
         comment.spam_probability = verdict.probability
@@ -318,23 +319,6 @@ def _site_rules(session: Session, site_id: int, comment: dict[str, Any]) -> Any:
     from afterword.moderation.rules import evaluate
 
     return evaluate(session, site_id, comment)
-
-
-def _spam_config(site: SiteRow) -> Any:
-    from afterword.spam import SiteConfig
-
-    raw = (site.settings or {}).get("spam") or {}
-    known = {}
-    for name in ("threshold", "discard_threshold"):
-        if isinstance(raw.get(name), int | float) and 0 < raw[name] <= 1:
-            known[name] = float(raw[name])
-    for name in ("allow_authors", "allow_emails", "allow_domains", "deny_domains"):
-        if isinstance(raw.get(name), list):
-            known[name] = frozenset(str(v).lower() for v in raw[name])
-    languages = (site.settings or {}).get("languages")
-    if isinstance(languages, list):
-        known["languages"] = tuple(str(v) for v in languages)
-    return SiteConfig(**known)
 
 
 def _reason(reason: Any) -> dict[str, Any]:

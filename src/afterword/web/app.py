@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -9,6 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, select
 
@@ -79,10 +82,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return Response(body, media_type=content_type)
 
     _include_routers(app)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
 
     app.add_middleware(SiteCorsMiddleware, allowed_origins=OriginCache(engine))
     app.add_middleware(CoreMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """422 with FastAPI's usual body, encoded so that any input can be echoed.
+
+    FastAPI's default handler echoes the offending input with ``ensure_ascii=False``, and
+    a lone surrogate in a JSON body (``"\\ud800"``) then fails to encode: a 500 for bad
+    input. ASCII-escaped JSON can carry every string.
+    """
+    body = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")
 
 
 def _include_routers(app: FastAPI) -> None:
