@@ -77,13 +77,19 @@ def unsubscribe_token(secret: bytes, comment_id: int) -> str:
     return _unsubscribe_signer(secret).dumps(comment_id)
 
 
-def unsubscribe(db: Session, secret: bytes, token: str) -> bool:
-    """Stop reply emails for the comment named in ``token``; False for a bad token."""
+def unsubscribe_target(secret: bytes, token: str) -> int | None:
+    """The comment whose reply emails ``token`` may stop, or None for a bad token."""
     try:
         comment_id = _unsubscribe_signer(secret).loads(token)
     except BadSignature:
-        return False
-    if not isinstance(comment_id, int):
+        return None
+    return comment_id if isinstance(comment_id, int) else None
+
+
+def unsubscribe(db: Session, secret: bytes, token: str) -> bool:
+    """Stop reply emails for the comment named in ``token``; False for a bad token."""
+    comment_id = unsubscribe_target(secret, token)
+    if comment_id is None:
         return False
     subscription = db.get(ReplySubscription, comment_id)
     if subscription is not None:

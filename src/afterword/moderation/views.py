@@ -393,10 +393,21 @@ def delete_webhook(site_id: int, hook_id: int, admin: AdminDep, form: FormDep,
 
 # -- public: one-click unsubscribe -----------------------------------------------------------------
 
-@public.api_route("/notify/unsubscribe", methods=["GET", "POST"])
+@public.get("/notify/unsubscribe")
+def unsubscribe_page(request: Request, t: str = "") -> Response:
+    """Ask before acting: mail scanners and link previews open every link in an email, and
+    a GET that unsubscribed would silently stop the reader's reply notifications."""
+    ok = notify.unsubscribe_target(request.app.state.settings.secret, t[:500]) is not None
+    return render(request, "unsubscribed.html", None, 200 if ok else 400, ok=ok, confirm=True,
+                  token=t[:500])
+
+
+@public.post("/notify/unsubscribe")
 def unsubscribe(request: Request, db: SessionDep, t: str = "") -> Response:
+    """The button on that page, and RFC 8058 one-click from the mail client
+    (``List-Unsubscribe-Post``): the signed token in the link is the whole authority."""
     ok = notify.unsubscribe(db, request.app.state.settings.secret, t[:500])
-    return render(request, "unsubscribed.html", None, 200 if ok else 400, ok=ok)
+    return render(request, "unsubscribed.html", None, 200 if ok else 400, ok=ok, confirm=False)
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
