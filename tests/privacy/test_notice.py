@@ -19,7 +19,7 @@ def _page(settings, db_engine, sessions, **changes) -> tuple[int, str, dict]:
 def test_default_retention_and_no_processors(settings, db_engine, sessions, site):
     status, html, headers = _page(settings, db_engine, sessions)
     assert status == 200 and "Example blog" in html and SITE in html
-    assert "Spam: deleted after 30 days" in html
+    assert "Spam: deleted 30 days after it was caught or marked" in html
     assert "the record deleted after 90 days" in html
     assert "The key changes every 30 days" in html
     assert "not configured to send your data anywhere" in html
@@ -34,7 +34,7 @@ def test_configured_values_and_processors_are_shown(settings, db_engine, session
     status, html, _ = _page(settings, db_engine, sessions, retention_spam_days=7,
                             retention_request_metadata_days=14, retention_checks_days=1,
                             smtp_host="mail.example.net", erasure_mode="delete")
-    assert "Spam: deleted after 7 days" in html and "Deleted after 14 days." in html
+    assert "Spam: deleted 7 days after it was caught or marked" in html and "Deleted after 14 days." in html
     assert "the record deleted after 1 day." in html
     assert "mail server mail.example.net" in html
     assert "crm.example" in html
@@ -47,7 +47,7 @@ def test_operator_text_is_added_apart_and_escaped(settings, db_engine, sessions,
     _, html, _ = _page(settings, db_engine, sessions, privacy_extra_text=text,
                        privacy_contact="privacy@blog.example")
     generated, operator = html.split("Additional information from the site's operator")
-    assert "Spam: deleted after 30 days" in generated          # the facts stay, first
+    assert "Spam: deleted 30 days after it was caught or marked" in generated          # the facts stay, first
     assert "We keep everything forever." in operator
     assert "<script>" not in html and "&lt;script&gt;" in operator
     assert "the notice above describes what this server actually does" in operator

@@ -61,6 +61,30 @@ def test_each_rule_at_its_configured_age(settings, sessions, site):
     assert set(run_retention(sessions(), settings).values()) == {0}
 
 
+def test_spam_and_deleted_are_kept_their_full_period_from_when_they_became_so(
+        settings, sessions, site):
+    """An old comment marked spam (or deleted) by mistake today can still be undone: its
+    retention period starts now, not at the comment's date."""
+    from afterword.comments.store import set_status
+
+    settings = settings.model_copy(update={"retention_spam_days": 10,
+                                           "retention_deleted_days": 20})
+    marked = add_comment(sessions, days_ago=400)
+    removed = add_comment(sessions, days_ago=400)
+    with sessions() as session:
+        set_status(session, session.get(Comment, marked), "spam")
+        set_status(session, session.get(Comment, removed), "deleted")
+        session.commit()
+
+    run_retention(sessions(), settings)
+    assert _comment(sessions, marked) is not None and _comment(sessions, removed) is not None
+
+    run_retention(sessions(), settings, now=datetime.now(UTC) + timedelta(days=11))
+    assert _comment(sessions, marked) is None and _comment(sessions, removed) is not None
+    run_retention(sessions(), settings, now=datetime.now(UTC) + timedelta(days=21))
+    assert _comment(sessions, removed) is None
+
+
 def test_ip_hashes_of_an_earlier_key_period_are_erased(settings, sessions, site):
     days = settings.ip_hash_rotation_days
     now = datetime.now(UTC)

@@ -280,6 +280,8 @@ def set_status(session: Session, comment: Comment, status: str) -> None:
     counts shown on listing pages never drift.
     """
     delta = (status == "published") - (comment.status == "published")
+    if status != comment.status:
+        comment.status_at = datetime.now(UTC)
     comment.status = status
     if delta:
         session.execute(update(Thread).where(Thread.id == comment.thread_id)

@@ -200,6 +200,9 @@ class Comment(Base):
                                                             comment="personal data")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When the status last changed after posting (None: never): retention of spam and
+    # deleted comments counts from here.
+    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     likes: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -70,9 +70,9 @@ def build_notice(session: Session, settings: Settings, site: Site) -> Notice:
              "As long as the comment is kept.", ("comments.website",)),
         Item("The comment's text and its date", "It is what you published.",
              "Published and pending comments: until you, the site or an erasure request "
-             f"removes them. Spam: deleted after {_days(s.retention_spam_days)}. Deleted "
-             "comments: removed once they are more than "
-             f"{_days(s.retention_deleted_days)} old (a placeholder "
+             f"removes them. Spam: deleted {_days(s.retention_spam_days)} after it was "
+             "caught or marked. Deleted comments: removed "
+             f"{_days(s.retention_deleted_days)} after their deletion (a placeholder "
              "without your words stays while replies need it).",
              ("comments.text", "comments.html")),
         Item("Earlier versions of a comment a moderator edited",

@@ -13,7 +13,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -28,6 +28,8 @@ BULK = {"synchronize_session": False}
 JOB = "retention"
 #: Request metadata inside a stored spam submission, dropped with the user agent column.
 METADATA_KEYS = ("user_agent", "referrer", "headers")
+#: When a comment became spam or deleted: its status change, or its posting if born so.
+_status_since = func.coalesce(Comment.status_at, Comment.created_at)
 
 
 def strip_metadata(submission: dict[str, Any] | None) -> dict[str, Any]:
@@ -73,14 +75,14 @@ def run_retention(session: Session, settings: Settings,
 
     result["spam"] = session.execute(delete(Comment).where(
         Comment.status == "spam",
-        Comment.created_at < now - settings.retention_spam_days * days),
+        _status_since < now - settings.retention_spam_days * days),
         execution_options=BULK).rowcount
     # A deleted comment that still has replies stays as their placeholder (its words are
     # already gone); the others go.
     child = aliased(Comment)
     result["deleted"] = session.execute(delete(Comment).where(
         Comment.status == "deleted",
-        Comment.created_at < now - settings.retention_deleted_days * days,
+        _status_since < now - settings.retention_deleted_days * days,
         ~exists().where(child.parent_id == Comment.id)),
         execution_options=BULK).rowcount
     result["checks"] = session.execute(delete(SpamCheck).where(
