@@ -141,7 +141,7 @@ def test_the_app_runs_the_job_while_it_serves(app, sessions, site):
     from fastapi.testclient import TestClient
 
     old = add_comment(sessions, days_ago=400, status="spam")
-    app.state.maintainer.tick = 0.05
+    app.state.maintainer.interval = 0.05
     with TestClient(app):
         deadline = time.monotonic() + 10
         while _comment(sessions, old) is not None and time.monotonic() < deadline:

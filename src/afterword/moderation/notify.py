@@ -19,7 +19,6 @@ import json
 import logging
 import smtplib
 import ssl
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -49,6 +48,7 @@ from afterword.db.models import (
 )
 from afterword.errors import AfterwordError
 from afterword.moderation.auth import aware
+from afterword.periodic import Periodic
 
 log = logging.getLogger("afterword.notify")
 
@@ -339,40 +339,27 @@ def _post_webhook(hook: Webhook, row_id: int, event: str, comment: dict[str, Any
         raise MailError(f"receiver unreachable: {exc}") from None
 
 
-class Dispatcher:
+class Dispatcher(Periodic):
     """Delivers the outbox: one loop thread, emails in order, webhooks on a small pool.
 
     Each row is claimed by moving its lease forward with a conditional UPDATE, so several
     workers (or machines) can run dispatchers on one database without sending twice.
     """
 
+    name = "afterword-dispatcher"
+    failure = "notification round failed; retrying next round"
+
     def __init__(self, sessions: sessionmaker[Session], settings: Settings,
                  interval: float = 2.0, learn=None) -> None:
+        super().__init__(interval)
         self.sessions = sessions
         self.settings = settings
-        self.interval = interval
         self.learn = learn
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="afterword-webhook")
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="afterword-dispatcher",
-                                        daemon=True)
-        self._thread.start()
-
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        super().stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.run_once()
-            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
-                log.exception("notification round failed; retrying next round")
 
     def run_once(self, wait_webhooks: bool = False) -> None:
         with self.sessions() as db:
@@ -380,7 +367,7 @@ class Dispatcher:
             send_digests(db, self.settings)
         futures = []
         for row_id, kind in self._claim_due():
-            if self._stop.is_set():  # shutting down: the claim lapses and a later round sends
+            if self.stopping:  # shutting down: the claim lapses and a later round sends
                 break
             if kind == "webhook":
                 futures.append(self._pool.submit(self._deliver, row_id))

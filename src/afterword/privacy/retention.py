@@ -9,7 +9,6 @@ per interval, and the others skip it.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from afterword.config import Settings
 from afterword.db.models import Comment, MaintenanceRun, Outbox, SpamCheck
+from afterword.periodic import Periodic
 from afterword.privacy.ip import epoch_start
 
 log = logging.getLogger("afterword.retention")
@@ -151,32 +151,21 @@ def last_run(session: Session) -> tuple[datetime | None, dict[str, int]]:
     return _aware(row.last_run_at), dict(row.last_result or {})
 
 
-class Maintainer:
+class Maintainer(Periodic):
     """A thread per worker that ticks every minute; the lease makes one tick per interval work."""
+
+    name = "afterword-retention"
+    failure = "retention job failed; retrying at the next tick"
 
     def __init__(self, sessions: sessionmaker[Session], settings: Settings,
                  tick: float = 60.0) -> None:
+        super().__init__(tick)
         self.sessions = sessions
         self.settings = settings
-        self.tick = tick
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.settings.maintenance_interval_minutes <= 0:
-            return
-        self._thread = threading.Thread(target=self._loop, name="afterword-retention",
-                                        daemon=True)
-        self._thread.start()
+        if self.settings.maintenance_interval_minutes > 0:
+            super().start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.tick):
-            try:
-                run_scheduled(self.sessions, self.settings)
-            except Exception:  # noqa: BLE001 - the next tick retries; the app keeps serving
-                log.exception("retention job failed; retrying at the next tick")
+    def run_once(self) -> None:
+        run_scheduled(self.sessions, self.settings)
