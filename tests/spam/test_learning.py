@@ -7,6 +7,7 @@ import pytest
 from spam.engine_kit import BLATANT, HAM, comment, tiny_model
 
 from afterword.spam import Engine, MemoryStore, SiteConfig
+from afterword.spam import behaviour
 from afterword.spam.behaviour import Reports
 from afterword.spam.learning import MAX_NORM, MAX_STEP, Delta, features, learn_weight
 
@@ -161,9 +162,19 @@ def test_a_reported_text_is_recognised_in_its_near_duplicates_for_thirty_days() 
     assert "reported_text" not in reasons
 
 
-def test_reports_encoding_round_trips_and_stays_bounded() -> None:
-    reports = Reports.empty().add([1, 2, 3], True, 10.0).add([3, 4], False, 20.0)
+def test_reports_match_near_fingerprints_round_trip_and_stay_bounded(monkeypatch) -> None:
+    text = 0b1011 << 40
+    reports = Reports.empty().add(text, True, 10.0).add(text ^ 0b111, False, 20.0)
     again = Reports.from_bytes(reports.to_bytes())
-    assert again.counts([3], 20.0) == (1, 1) and again.counts([9], 20.0) == (0, 0)
-    assert Reports.from_bytes(b"AWR1junk").counts([3], 20.0) == (0, 0)
-    assert Reports.from_bytes(reports.to_bytes()[:-1]).counts([3], 20.0) == (0, 0)
+    assert again.counts(text, 20.0) == (1, 1)  # 3 bits apart: nearly the same text
+    assert again.counts(text ^ 0b11111, 20.0) == (0, 1)  # 5 bits from the first report
+    assert again.counts(~text & (2**64 - 1), 20.0) == (0, 0)
+    assert again.counts(None, 20.0) == (0, 0)
+    assert again.counts(text, 20.0 + 31 * 86400) == (0, 0)  # older than thirty days
+    assert Reports.from_bytes(b"AWR2junk").counts(text, 20.0) == (0, 0)
+    assert Reports.from_bytes(reports.to_bytes()[:-1]).counts(text, 20.0) == (0, 0)
+    monkeypatch.setattr(behaviour, "MAX_REPORTS", 3)
+    for i in range(5):  # 16 bits apart from each other
+        reports = reports.add(0xFF << (8 * i), True, 30.0 + i)
+    assert len(reports.prints) == 3 and reports.counts(0xFF, 40.0) == (0, 0)  # oldest went
+    assert reports.counts(0xFF << 32, 40.0) == (1, 0)

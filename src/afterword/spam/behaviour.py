@@ -5,11 +5,17 @@ word changed. Each check records small events in the store (keyed by hashes, nev
 address or the text) and counts the earlier ones, so every worker sees every other worker's
 traffic and a restart forgets nothing.
 
-Near-duplicates are found with a 64-bit SimHash of the normalised words: texts that differ
-in a word or two differ in a few bits. The hash is cut into four 16-bit bands and each pair
-of bands is a lookup key: two texts within two bits of each other share at least two bands,
-hence a key, while two unrelated texts share a 32-bit key by chance about once in four
-billion, so the counts stay honest on busy sites.
+Near-duplicates are found with a 64-bit SimHash of the normalised words and word pairs:
+texts that differ in a word or two differ in a few bits.
+
+* Recent texts are counted through three bands of the hash (21, 21 and 22 bits), each an
+  event key: two texts within two bits of each other share at least one band. Three keys,
+  not more, because each is an event row written, counted and pruned on every check (on
+  SQLite the rows are most of a check's cost). A band is short enough to be shared by chance
+  (once in two million texts), which is why "seen again" needs two sightings before it is a
+  reason: a site would need tens of thousands of comments an hour to see that by chance.
+* Reported texts are compared on the whole hash (at most ``NEAR_BITS`` bits apart), since one
+  match is already a reason: unrelated texts are that close about once in 10^14.
 """
 
 from __future__ import annotations
@@ -28,7 +34,16 @@ from afterword.spam.state import Count
 from afterword.spam.submission import Submission
 from afterword.spam.verdict import Reason
 
-__all__ = ["Behaviour", "Reports", "Tally", "hashed", "mix64", "simhash", "token_hashes"]
+__all__ = [
+    "Behaviour",
+    "Reports",
+    "Tally",
+    "hashed",
+    "mix64",
+    "simhash",
+    "text_keys",
+    "token_hashes",
+]
 
 HOUR = 3600.0
 REPORT_WINDOW = 30 * 86400.0
@@ -38,14 +53,21 @@ MIN_WORDS = 6
 # Event kinds (at most 16 characters: the store's column).
 NETWORK, EMAIL, TEXT, SAME, REPORT = "net", "email", "text", "same", "report"
 RETENTION = {NETWORK: HOUR, EMAIL: HOUR, TEXT: HOUR, SAME: HOUR, REPORT: HOUR}
-# Fingerprints of reported texts kept per site (about 10,000 reports' worth).
-MAX_REPORT_KEYS = 60_000
+# Fingerprints of reported texts kept per site, and how far apart two may be and still be
+# "nearly the same text". On the public comment sets a changed word moves a short comment's
+# hash by 4 bits or fewer about one time in eight, and a real comment lands that close to
+# one of 5,000 others (its own duplicates aside) about one time in 500.
+MAX_REPORTS = 20_000
+NEAR_BITS = 4
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_PAIRS = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
-_REPORTS_MAGIC = b"AWR1"
+# Bands of the fingerprint as (shift, bits). A key carries its band's number above bit 32;
+# the tag keeps the keys apart from the band-pair keys an earlier version recorded.
+_BANDS = ((0, 21), (21, 21), (42, 22))
+_BAND_TAG = 8
+_REPORTS_MAGIC = b"AWR2"
 
 
 def mix64(x: np.ndarray) -> np.ndarray:
@@ -74,19 +96,22 @@ def token_hashes(words: Sequence[str]) -> np.ndarray:
 
 
 def simhash(hashes: np.ndarray) -> int:
-    """The SimHash of feature hashes: each bit is the majority vote of that bit.
+    """The 64-bit SimHash of feature hashes: each bit is the majority vote of that bit.
 
     Repeated words vote once per occurrence (term frequency), the usual SimHash weighting.
+    The byte order is fixed, so every machine computes the same fingerprint.
     """
-    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)
+    bits = np.unpackbits(hashes.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8), axis=1)
     votes = np.count_nonzero(bits, axis=0) * 2 > len(hashes)
     return int.from_bytes(np.packbits(votes).tobytes(), "big")
 
 
-def text_keys(fingerprint: int) -> list[int]:
-    """One 35-bit key per pair of 16-bit bands: which pair, and the two bands' values."""
-    bands = [(fingerprint >> (16 * i)) & 0xFFFF for i in range(4)]
-    return [(n << 32) | (bands[i] << 16) | bands[j] for n, (i, j) in enumerate(_PAIRS)]
+def text_keys(fingerprint: int) -> tuple[int, ...]:
+    """The event keys of a fingerprint: one per band, tagged with the band's number."""
+    return tuple(
+        ((_BAND_TAG + n) << 32) | ((fingerprint >> shift) & ((1 << bits) - 1))
+        for n, (shift, bits) in enumerate(_BANDS)
+    )
 
 
 def hashed(site: str, kind: str, value: str) -> str:
@@ -113,13 +138,13 @@ class Tally(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Reports:
-    """Fingerprint keys of the texts a site reported, with spam/ham counts and last report.
+    """The fingerprints of the texts a site reported, with spam/ham counts and last report.
 
     Kept as one versioned blob beside the learned delta, not as events: every check looks
     them up, and from the cached blob that costs no database round trip.
     """
 
-    keys: np.ndarray  # uint64, sorted
+    prints: np.ndarray  # uint64, sorted, unique
     spam: np.ndarray  # uint32
     ham: np.ndarray  # uint32
     last: np.ndarray  # float64, time of the latest report
@@ -132,63 +157,63 @@ class Reports:
 
     @classmethod
     def from_bytes(cls, blob: bytes | None) -> Reports:
-        """Decode; a missing or damaged blob is no reports, never an error."""
+        """Decode; a missing, damaged or older-format blob is no reports, never an error."""
         if not blob or len(blob) < 8 or blob[:4] != _REPORTS_MAGIC:
             return cls.empty()
         n = int.from_bytes(blob[4:8], "little")
         if len(blob) != 8 + 24 * n:
             return cls.empty()
-        keys = np.frombuffer(blob, "<u8", n, 8).astype(np.uint64)
+        prints = np.frombuffer(blob, "<u8", n, 8).astype(np.uint64)
         spam = np.frombuffer(blob, "<u4", n, 8 + 8 * n).astype(np.uint32)
         ham = np.frombuffer(blob, "<u4", n, 8 + 12 * n).astype(np.uint32)
         last = np.frombuffer(blob, "<f8", n, 8 + 16 * n).astype(np.float64)
-        return cls(keys, spam, ham, last)
+        return cls(prints, spam, ham, last)
 
     def to_bytes(self) -> bytes:
-        n = len(self.keys)
+        n = len(self.prints)
         return b"".join(
             (
                 _REPORTS_MAGIC,
                 n.to_bytes(4, "little"),
-                self.keys.astype("<u8").tobytes(),
+                self.prints.astype("<u8").tobytes(),
                 self.spam.astype("<u4").tobytes(),
                 self.ham.astype("<u4").tobytes(),
                 self.last.astype("<f8").tobytes(),
             )
         )
 
-    def counts(self, keys: Sequence[int], now: float) -> tuple[int, int]:
-        """(spam, ham) reports of nearly this text within REPORT_WINDOW: the most of any key."""
-        if not len(self.keys) or not keys:
+    def counts(self, fingerprint: int | None, now: float) -> tuple[int, int]:
+        """(spam, ham) reports of nearly this text within REPORT_WINDOW."""
+        if fingerprint is None or not len(self.prints):
             return 0, 0
-        wanted = np.array(keys, dtype=np.uint64)
-        pos = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
-        hit = (self.keys[pos] == wanted) & (self.last[pos] >= now - REPORT_WINDOW)
-        if not hit.any():
+        near = np.bitwise_count(self.prints ^ np.uint64(fingerprint)) <= NEAR_BITS
+        near &= self.last >= now - REPORT_WINDOW
+        if not near.any():
             return 0, 0
-        return int(self.spam[pos[hit]].max()), int(self.ham[pos[hit]].max())
+        return int(self.spam[near].sum()), int(self.ham[near].sum())
 
-    def add(self, keys: Sequence[int], is_spam: bool, now: float) -> Reports:
-        """One more report of this text; expired and (beyond the cap) oldest keys go."""
-        if not keys:
+    def add(self, fingerprint: int | None, is_spam: bool, now: float) -> Reports:
+        """One more report of this text; expired and (beyond the cap) oldest reports go."""
+        if fingerprint is None:
             return self
-        wanted = np.unique(np.array(keys, dtype=np.uint64))
-        merged = np.union1d(self.keys, wanted)
-        spam = np.zeros(len(merged), np.uint32)
-        ham = np.zeros(len(merged), np.uint32)
-        last = np.zeros(len(merged))
-        old = np.searchsorted(merged, self.keys)
-        spam[old], ham[old], last[old] = self.spam, self.ham, self.last
-        new = np.searchsorted(merged, wanted)
-        (spam if is_spam else ham)[new] += 1
-        last[new] = now
+        key = np.uint64(fingerprint)
+        i = int(np.searchsorted(self.prints, key))
+        if i < len(self.prints) and self.prints[i] == key:
+            prints, spam, ham = self.prints, self.spam.copy(), self.ham.copy()
+            last = self.last.copy()
+        else:
+            prints = np.insert(self.prints, i, key)
+            spam, ham = np.insert(self.spam, i, 0), np.insert(self.ham, i, 0)
+            last = np.insert(self.last, i, now)
+        (spam if is_spam else ham)[i] += 1
+        last[i] = now
         keep = last >= now - REPORT_WINDOW
-        if keep.sum() > MAX_REPORT_KEYS:
-            # Newest first, ties by key, so every machine keeps the same ones.
-            order = np.lexsort((merged, -last))[:MAX_REPORT_KEYS]
-            keep = np.zeros(len(merged), bool)
+        if keep.sum() > MAX_REPORTS:
+            # Newest first, ties by fingerprint, so every machine keeps the same ones.
+            order = np.lexsort((prints, -last))[:MAX_REPORTS]
+            keep = np.zeros(len(prints), bool)
             keep[order] = True
-        return Reports(merged[keep], spam[keep], ham[keep], last[keep])
+        return Reports(prints[keep], spam[keep], ham[keep], last[keep])
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,20 +223,22 @@ class Behaviour:
     same: str  # this very comment (author, post, text): rechecks and double posts
     network: str  # hashed IP prefix, or ""
     email: str  # hashed email, or ""
-    text: tuple[int, ...]  # fingerprint keys, empty for short texts
+    fingerprint: int | None  # SimHash of the text, None for short texts
+    text: tuple[int, ...]  # its event keys, empty for short texts
     author: str  # state name of the author's approved count, or ""
 
     @classmethod
     def of(cls, site: str, sub: Submission, facts: Facts) -> Behaviour:
         email = sub.author_email.strip().lower()
         words = facts.words
-        fingerprint = simhash(token_hashes(words)) if len(words) >= MIN_WORDS else None
+        hashed_text = simhash(token_hashes(words)) if len(words) >= MIN_WORDS else None
         identity = f"{sub.permalink}\x00{sub.author}\x00{email}\x00{facts.text}"
         return cls(
             same=hashed(site, SAME, identity),
             network=hashed(site, NETWORK, facts.network) if facts.network else "",
             email=hashed(site, EMAIL, email) if facts.email_domain else "",
-            text=tuple(text_keys(fingerprint)) if fingerprint is not None else (),
+            fingerprint=hashed_text,
+            text=text_keys(hashed_text) if hashed_text is not None else (),
             # Name and address together, as WordPress does: an address alone is easy to borrow.
             author="ok:" + hashed(site, "author", f"{email}\x00{sub.author.strip().lower()}")
             if facts.email_domain
@@ -248,7 +275,7 @@ class Behaviour:
         network = max(0, next(it) - same) if self.network else 0
         email = max(0, next(it) - same) if self.email else 0
         seen = max(0, max(it, default=0) - same)
-        spam, ham = reports.counts(self.text, now)
+        spam, ham = reports.counts(self.fingerprint, now)
         return Tally(same, network, email, seen, spam, ham)
 
     def reasons(self, tally: Tally, approved: int) -> list[Reason]:

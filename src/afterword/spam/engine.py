@@ -63,14 +63,15 @@ class TextFeatures(Protocol):
 class TextModel(Protocol):
     """What the engine needs of the text model (``afterword.spam.model.BaseModel``).
 
-    The log-odds of spam of one raw text, and its hashed features: a site's learned delta
-    lives in the model's own feature space. Raw text, not normalised: styling (mathematical
-    letters, zalgo) is itself evidence.
+    The log-odds of spam of one raw text and its hashed features, from one pass: a site's
+    learned delta lives in the model's own feature space. The raw text because styling
+    (mathematical letters, zalgo) is itself evidence; ``normalized`` is its
+    ``normalize_text`` output, which the rules computed already.
     """
 
-    def logit_one(self, text: str) -> float: ...
-
-    def features(self, text: str) -> TextFeatures: ...
+    def logit_and_features(
+        self, text: str, normalized: str | None = None
+    ) -> tuple[float, TextFeatures]: ...
 
 
 def _sigmoid(x: float) -> float:
@@ -266,14 +267,14 @@ class Engine:
                 _DELTA,
                 lambda blob: Delta.from_bytes(blob).step(index, values, size).to_bytes(),
             )
-        text = scored.behaviour.text
-        if text:
+        fingerprint = scored.behaviour.fingerprint
+        if fingerprint is not None:
             self._store.update(
                 site,
                 _REPORTS,
-                lambda blob: bh.Reports.from_bytes(blob).add(text, is_spam, now).to_bytes(),
+                lambda blob: bh.Reports.from_bytes(blob).add(fingerprint, is_spam, now).to_bytes(),
             )
-        if size or text:
+        if size or fingerprint is not None:
             # Last, so a worker that sees the new version also finds the new state.
             self._store.update(site, _VERSION, _bump)
             with self._lock:
@@ -331,10 +332,9 @@ class Engine:
         scored.evidence += behaviour.reasons(
             scored.tally, _count(blobs[1]) if behaviour.author else 0
         )
-        logit = self._model.logit_one(facts.raw)
+        logit, text = self._model.logit_and_features(facts.raw, facts.text)
         scored.text = max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit)) if math.isfinite(logit) else 0.0
         if need_features or len(delta):
-            text = self._model.features(facts.raw)
             domains = [*facts.domains, facts.email_domain, facts.url_domain]
             scored.features = features(
                 text.indices, text.values, [d for d in domains if d], [r.code for r in rules]
