@@ -63,6 +63,7 @@ NEAR_BITS = 4
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_S27, _S30, _S31, _ONE = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(1)
 # Bands of the fingerprint as (shift, bits). A key carries its band's number above bit 32;
 # the tag keeps the keys apart from the band-pair keys an earlier version recorded.
 _BANDS = ((0, 21), (21, 21), (42, 22))
@@ -72,9 +73,17 @@ _REPORTS_MAGIC = b"AWR2"
 
 def mix64(x: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser: spreads CRC32 values over 64 well-mixed bits (wraps on purpose)."""
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
+    return _mix_in_place(np.array(x, dtype=np.uint64))
+
+
+def _mix_in_place(x: np.ndarray) -> np.ndarray:
+    # In place: on a comment's few dozen words numpy's per-call cost is the whole cost.
+    x ^= x >> _S30
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
 
 
 def token_hashes(words: Sequence[str]) -> np.ndarray:
@@ -83,16 +92,17 @@ def token_hashes(words: Sequence[str]) -> np.ndarray:
     Stable across processes and machines (CRC32, not Python's salted ``hash``): fingerprints
     and learned weights written by one worker must mean the same to every other.
     """
-    if not words:
+    n = len(words)
+    if not n:
         return np.empty(0, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        uni = np.fromiter(
-            (zlib.crc32(w.encode("utf-8", "replace")) for w in words),
-            dtype=np.uint64,
-            count=len(words),
-        )
-        bi = uni[:-1] * _GOLDEN + uni[1:] + np.uint64(1)
-        return mix64(np.concatenate((uni, mix64(bi))))
+    out = np.empty(2 * n - 1, dtype=np.uint64)
+    out[:n] = [zlib.crc32(w.encode("utf-8", "replace")) for w in words]
+    pairs = out[n:]
+    np.multiply(out[: n - 1], _GOLDEN, out=pairs)
+    pairs += out[1:n]
+    pairs += _ONE
+    _mix_in_place(pairs)
+    return _mix_in_place(out)
 
 
 def simhash(hashes: np.ndarray) -> int:

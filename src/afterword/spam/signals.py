@@ -290,17 +290,34 @@ def _author_reasons(sub: Submission, facts: Facts) -> list[Reason]:
     return reasons
 
 
+_NO_USER_AGENT = Reason("no_user_agent", "no browser identification was sent", 0.7)
+_SCRIPT = Reason("script_user_agent", "sent by a script, not a browser", 1.5)
+_SHORT_USER_AGENT = Reason("short_user_agent", "an implausibly short browser name", 0.6)
+_OLD = Reason("old_browser", "claims a browser more than ten years old", 0.8)
+
+
+@lru_cache(maxsize=4096)
+def _user_agent_reason(ua: str) -> Reason | None:
+    # Cached: a site sees a few hundred distinct browsers, and the script pattern is the
+    # costliest regular expression of a check.
+    if not ua:
+        return _NO_USER_AGENT
+    if _SCRIPT_UA.search(ua):
+        return _SCRIPT
+    if len(ua) < 12:
+        return _SHORT_USER_AGENT
+    if _OLD_BROWSER.search(ua):
+        return _OLD
+    return None
+
+
 def _client_reasons(sub: Submission, facts: Facts) -> list[Reason]:
     reasons = []
     ua = sub.user_agent
-    if not ua:
-        reasons.append(Reason("no_user_agent", "no browser identification was sent", 0.7))
-    elif _SCRIPT_UA.search(ua):
-        reasons.append(Reason("script_user_agent", "sent by a script, not a browser", 1.5))
-    elif len(ua) < 12:
-        reasons.append(Reason("short_user_agent", "an implausibly short browser name", 0.6))
-    elif _OLD_BROWSER.search(ua):
-        reasons.append(Reason("old_browser", "claims a browser more than ten years old", 0.8))
+    # Long ones uncached: a cache of 4,096 megabyte-long names would be gigabytes.
+    client = _user_agent_reason(ua) if len(ua) <= 512 else _user_agent_reason.__wrapped__(ua)
+    if client is not None:
+        reasons.append(client)
     if not sub.referrer and sub.comment_type not in ("trackback", "pingback"):
         reasons.append(Reason("no_referrer", "no referring page", 0.25))
     if len(sub.headers) >= 3 and "accept-language" not in sub.headers:
