@@ -450,3 +450,37 @@ def test_a_report_finds_a_check_another_worker_still_holds(settings, db_engine, 
         assert report(second, key, "submit-spam", guid=guid).text == THANKS
     with sessions() as session:
         assert session.scalar(select(SpamCheck.feedback).where(SpamCheck.guid == guid)) == "spam"
+
+
+# -- the API as described to tools -----------------------------------------------------------
+
+def test_openapi_lists_each_endpoint_once_per_method_with_its_fields(client):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns on duplicate operation ids
+        schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    assert set(paths["/1.1/comment-check"]) == {"post"}
+    assert set(paths["/1.2/key-sites"]) == {"get", "post"}
+    check_op = paths["/1.1/comment-check"]["post"]
+    form = check_op["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert {"blog", "user_ip", "comment_content"} <= set(form["properties"])
+    assert "text/plain" in check_op["responses"]["200"]["content"]
+    assert "429" in check_op["responses"]
+    ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_metrics_count_akismet_calls_by_route(client, site_key):
+    _, key = site_key
+    line = ('afterword_http_requests_total{method="POST",route="/1.1/comment-check",'
+            'status="200"} ')
+
+    def counted() -> float:  # the counters are per process, shared with earlier tests
+        found = [row for row in client.get("/metrics").text.splitlines() if row.startswith(line)]
+        return float(found[0].removeprefix(line)) if found else 0.0
+
+    before = counted()
+    check(client, key)
+    assert counted() == before + 1

@@ -8,6 +8,11 @@ sight of it. Only transport-level trouble gets a 4xx: a wrong method (405), a bo
 too large (413, from the middleware) or unreadable (400), and the per-key rate limit (429).
 Server-side failure is a 503 with ``X-akismet-error``: the WordPress plugin then holds the
 comment for moderation and asks again later, which is what should happen.
+
+The endpoints are plain Starlette routes placed ahead of every other route, not FastAPI
+operations: FastAPI's matching through included routers and its request machinery cost more
+than the rest of the transport, and comment-check is measured against a bare endpoint.
+They are documented in the OpenAPI schema by ``openapi_paths`` instead.
 """
 
 from __future__ import annotations
@@ -19,21 +24,26 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from afterword.akismet.forms import Fields, parse_form
 from afterword.akismet.keys import KeyInfo, blog_matches, key_from_host
 from afterword.akismet.service import AkismetService
 from afterword.akismet.stats import month_bounds, since_of, totals
-from afterword.sites import SiteError, hash_key
+from afterword.sites import SiteError
 
-__all__ = ["router"]
+__all__ = ["ROUTES", "openapi_paths"]
 
 log = logging.getLogger("afterword.akismet")
 
-router = APIRouter(tags=["akismet"])
+#: The Akismet endpoints, in registration order; ``install`` puts them first in the app.
+ROUTES: list[Route] = []
+_OPERATIONS: dict[str, dict[str, Any]] = {}
 
 THANKS = "Thanks for making the web a better place."
 TEXT = "text/plain; charset=utf-8"
@@ -131,18 +141,10 @@ def _refusal(decision: Any, per_minute: int) -> Response:
                  status=429)
 
 
-async def _within_limit(request: Request, key: str, info: KeyInfo,
-                        work: Callable[..., Any], *args: Any) -> Any:
-    """Count the call against the key's rate limit, then do ``work`` (both in a worker
-    thread: with Redis the count is a network round trip, which must not hold up the event
-    loop). Returns ``work``'s result, or the 429 response when the key is over its limit."""
-    limiter = request.app.state.rate_limiter
-
-    def run() -> Any:
-        decision = limiter.hit(f"akismet:{hash_key(key)[:16]}", info.per_minute, 60.0)
-        return work(*args) if decision.allowed else _refusal(decision, info.per_minute)
-
-    return await run_in_threadpool(run)
+def _over_limit(request: Request, info: KeyInfo) -> Response | None:
+    """Count the call against the key's rate limit: the 429 when over it, else None."""
+    decision = request.app.state.rate_limiter.hit(info.bucket, info.per_minute, 60.0)
+    return None if decision.allowed else _refusal(decision, info.per_minute)
 
 
 def _commenter_call(request: Request, fields: Fields) -> tuple[AkismetService, str, KeyInfo]:
@@ -158,9 +160,25 @@ def _commenter_call(request: Request, fields: Fields) -> tuple[AkismetService, s
 Handler = Callable[[Request, Fields], Awaitable[Response]]
 
 
-def _endpoint(path: str, methods: tuple[str, ...]) -> Callable[[Handler], Handler]:
+class _Route(Route):
+    """A Starlette route that names itself in ``scope["route"]`` when chosen, as FastAPI's
+    own routes do: the metrics label each request by it."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self
+        await super().handle(scope, receive, send)
+
+
+_ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _endpoint(path: str, methods: tuple[str, ...], answers: str,
+              fields: tuple[tuple[str, str], ...],
+              limited: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handler`` for ``path``: wrong methods get a plain 405, refusals become
-    Akismet's ``invalid`` answer, and a failure on our side a 503 with ``X-akismet-error``."""
+    Akismet's ``invalid`` answer, and a failure on our side a 503 with ``X-akismet-error``.
+    ``answers`` (a media type), ``fields`` (name, meaning) and ``limited`` (counted against
+    the key's rate limit) document it in OpenAPI."""
 
     def register(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
@@ -181,21 +199,81 @@ def _endpoint(path: str, methods: tuple[str, ...]) -> Callable[[Handler], Handle
                 return _text("error", {"X-akismet-error": "temporary server problem",
                                        "Retry-After": "30"}, status=503)
 
-        endpoint.__name__ = handler.__name__
-        endpoint.__doc__ = handler.__doc__
-        router.add_api_route(path, endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                             summary=(handler.__doc__ or "").strip().splitlines()[0],
-                             response_class=Response)
+        # Every method reaches the endpoint, so that a wrong one gets the plain 405 above.
+        ROUTES.append(_Route(path, endpoint, methods=_ANY_METHOD, name=handler.__name__,
+                             include_in_schema=False))
+        _OPERATIONS[path] = {
+            method.lower(): _operation(handler, method, len(methods) > 1, answers, fields,
+                                       limited)
+            for method in methods
+        }
         return handler
 
     return register
 
 
+def _operation(handler: Handler, method: str, several: bool, answers: str,
+               fields: tuple[tuple[str, str], ...], limited: bool) -> dict[str, Any]:
+    """The OpenAPI operation: one per method, each with its own operationId."""
+    doc = (handler.__doc__ or "").strip()
+    properties = {name: {"type": "string", "description": meaning} for name, meaning in fields}
+    operation: dict[str, Any] = {
+        "tags": ["akismet"],
+        "summary": doc.splitlines()[0],
+        "description": doc + "\n\nThe key may also be the first label of the Host header "
+                             "(`KEY.rest.example.org`). Problems are answered `invalid` with "
+                             "an `X-akismet-debug-help` header.",
+        "operationId": f"akismet_{handler.__name__}" + (f"_{method.lower()}" if several else ""),
+        "responses": {
+            "200": {"description": "Akismet's answer", "content": {answers: {"schema": {
+                "type": "object" if answers == JSON_ANSWER else "string"}}}},
+            "405": {"description": "Wrong method"},
+        },
+    }
+    if limited:
+        operation["responses"]["429"] = {
+            "description": "The key is over its rate limit (`X-akismet-alert-*` headers)"}
+    if method == "GET":
+        operation["parameters"] = [
+            {"name": name, "in": "query", "required": False, "schema": schema}
+            for name, schema in properties.items()
+        ]
+    else:
+        operation["requestBody"] = {"content": {"application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "properties": properties,
+                       "additionalProperties": {"type": "string"}}}}}
+    return operation
+
+
+def openapi_paths() -> dict[str, dict[str, Any]]:
+    """The Akismet endpoints as OpenAPI path items, for the app's schema."""
+    return {path: dict(operations) for path, operations in _OPERATIONS.items()}
+
+
 POST = ("POST",)
 GET_OR_POST = ("GET", "POST")
+TEXT_ANSWER = "text/plain"
+JSON_ANSWER = "application/json"
+
+KEY = (("api_key", "The API key (also accepted as `key`)"),)
+BLOG = (("blog", "The site's front page URL, as registered with the key"),)
+COMMENT = (*KEY, *BLOG,
+           ("user_ip", "The commenter's IP address"),
+           ("user_agent", "The commenter's browser User-Agent"),
+           ("referrer", "The Referer header the commenter's browser sent"),
+           ("permalink", "URL of the page commented on"),
+           ("comment_type", "comment, reply, forum-post, contact-form, signup, message, ..."),
+           ("comment_author", "The name given"),
+           ("comment_author_email", "The e-mail address given"),
+           ("comment_author_url", "The website given"),
+           ("comment_content", "The text"),
+           ("blog_lang", "The site's language(s), e.g. en_US"),
+           ("blog_charset", "The charset of this request, e.g. UTF-8"),
+           ("is_test", "1: answer, but neither count nor learn"))
+SINCE = (*KEY, ("from", "all, N-days, N-months, YYYY-MM or a date (default: all)"))
 
 
-@_endpoint("/1.1/verify-key", POST)
+@_endpoint("/1.1/verify-key", POST, TEXT_ANSWER, (*KEY, *BLOG))
 async def verify_key(request: Request, fields: Fields) -> Response:
     """Whether a key is valid for the site in ``blog``: ``valid`` or ``invalid``."""
     key = _key(request, fields, "key", "api_key")
@@ -203,13 +281,17 @@ async def verify_key(request: Request, fields: Fields) -> Response:
     return _text("valid")
 
 
-@_endpoint("/1.1/comment-check", POST)
+@_endpoint("/1.1/comment-check", POST, TEXT_ANSWER, COMMENT, limited=True)
 async def comment_check(request: Request, fields: Fields) -> Response:
     """Is this spam? ``true`` / ``false``, with ``X-akismet-guid`` and the discard tip."""
-    service, key, info = _commenter_call(request, fields)
-    checked = await _within_limit(request, key, info, service.check, info, fields)
-    if isinstance(checked, Response):
-        return checked
+    service, _, info = _commenter_call(request, fields)
+    # On the event loop, not in a worker thread: the check is short and CPU-bound, so a
+    # thread would not finish it sooner (one GIL), only add a hop and let 64 concurrent
+    # checks interleave and all finish late. Requests queue in the loop instead, in order.
+    refused = _over_limit(request, info)
+    if refused is not None:
+        return refused
+    checked = service.check(info, fields)
     headers = {"X-akismet-guid": checked.guid}
     if checked.verdict.discard:
         headers["X-akismet-pro-tip"] = "discard"
@@ -219,18 +301,27 @@ async def comment_check(request: Request, fields: Fields) -> Response:
 async def _report(request: Request, fields: Fields, is_spam: bool) -> Response:
     service, key, info = _commenter_call(request, fields)
     reporter = f"akismet:{key[-4:]}:{_first(fields, 'reporter')[:100]}"
-    done = await _within_limit(request, key, info, service.report, info, fields, is_spam,
-                               reporter)
-    return done if isinstance(done, Response) else _text(THANKS)
+
+    def limited_report() -> Response:
+        # In a worker thread: a report may wait for another worker's unwritten check.
+        refused = _over_limit(request, info)
+        if refused is not None:
+            return refused
+        service.report(info, fields, is_spam, reporter)
+        return _text(THANKS)
+
+    return await run_in_threadpool(limited_report)
 
 
-@_endpoint("/1.1/submit-spam", POST)
+@_endpoint("/1.1/submit-spam", POST, TEXT_ANSWER,
+           (*COMMENT, ("guid", "X-akismet-guid of the check, when known")), limited=True)
 async def submit_spam(request: Request, fields: Fields) -> Response:
     """Report spam that was missed; the site's model learns from it at once."""
     return await _report(request, fields, True)
 
 
-@_endpoint("/1.1/submit-ham", POST)
+@_endpoint("/1.1/submit-ham", POST, TEXT_ANSWER,
+           (*COMMENT, ("guid", "X-akismet-guid of the check, when known")), limited=True)
 async def submit_ham(request: Request, fields: Fields) -> Response:
     """Report a comment wrongly called spam; the site's model learns from it at once."""
     return await _report(request, fields, False)
@@ -247,7 +338,7 @@ def _stats(service: AkismetService, info: KeyInfo, since_value: str) -> dict[str
         return totals(session, info.site_id, since).to_dict()
 
 
-@_endpoint("/1.1/get-stats", POST)
+@_endpoint("/1.1/get-stats", POST, JSON_ANSWER, (*SINCE, *BLOG))
 async def get_stats(request: Request, fields: Fields) -> Response:
     """The site's spam, ham, missed spam, false positives and accuracy (JSON)."""
     service = _service(request)
@@ -256,7 +347,7 @@ async def get_stats(request: Request, fields: Fields) -> Response:
     return _json(await run_in_threadpool(_stats, service, info, since))
 
 
-@_endpoint("/1.2/get-key-stats", POST)
+@_endpoint("/1.2/get-key-stats", POST, JSON_ANSWER, SINCE)
 async def get_key_stats(request: Request, fields: Fields) -> Response:
     """The same figures for the key's site; ``blog`` is optional here."""
     service = _service(request)
@@ -319,7 +410,11 @@ def _key_sites(service: AkismetService, key: str, info: KeyInfo, fields: Fields)
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
 
 
-@_endpoint("/1.2/key-sites", GET_OR_POST)
+@_endpoint("/1.2/key-sites", GET_OR_POST, JSON_ANSWER,
+           (*KEY, ("month", "YYYY-MM (default: this month)"),
+            ("format", "json or csv"), ("order", "total, spam, ham, missed_spam or false_positives"),
+            ("limit", "At most this many rows (500)"), ("offset", "Rows to skip"),
+            ("filter", "Only sites whose URL contains this")))
 async def key_sites(request: Request, fields: Fields) -> Response:
     """Per-site usage of the key for a month: api_calls, spam, ham, missed spam, false positives."""
     service = _service(request)
@@ -336,7 +431,7 @@ def _usage(service: AkismetService, info: KeyInfo) -> dict[str, Any]:
     return {"limit": "none", "usage": used, "percentage": "0.00", "throttled": False}
 
 
-@_endpoint("/1.2/usage-limit", GET_OR_POST)
+@_endpoint("/1.2/usage-limit", GET_OR_POST, JSON_ANSWER, KEY)
 async def usage_limit(request: Request, fields: Fields) -> Response:
     """This month's usage: Afterword sets no monthly limit, so ``limit`` is ``none``."""
     service = _service(request)
@@ -344,7 +439,7 @@ async def usage_limit(request: Request, fields: Fields) -> Response:
     return _json(await run_in_threadpool(_usage, service, info))
 
 
-@_endpoint("/1.1/get-subscription", POST)
+@_endpoint("/1.1/get-subscription", POST, JSON_ANSWER, (*KEY, *BLOG))
 async def get_subscription(request: Request, fields: Fields) -> Response:
     """The account as the WordPress plugin's settings page asks for it (always active)."""
     info = _site(_service(request), _key(request, fields, "key", "api_key"),
@@ -353,7 +448,7 @@ async def get_subscription(request: Request, fields: Fields) -> Response:
                   "account_type": "self-hosted", "limit_reached": False})
 
 
-@_endpoint("/1.1/deactivate", POST)
+@_endpoint("/1.1/deactivate", POST, TEXT_ANSWER, (*KEY, *BLOG))
 async def deactivate(request: Request, fields: Fields) -> Response:
     """The WordPress plugin says goodbye when its key is removed; nothing to undo here."""
     _site(_service(request), _key(request, fields, "key", "api_key"), _first(fields, "blog"))

@@ -17,7 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from afterword.db.models import Site
-from afterword.sites import KEY_LENGTH, SiteError, lookup_key, normalise_site_url, spam_config
+from afterword.sites import (
+    KEY_LENGTH,
+    SiteError,
+    hash_key,
+    lookup_key,
+    normalise_site_url,
+    spam_config,
+)
 
 __all__ = ["KeyCache", "KeyInfo", "blog_matches", "key_from_host"]
 
@@ -34,6 +41,7 @@ class KeyInfo:
     revoked: bool
     spam_config: Any  # afterword.spam.SiteConfig
     per_minute: int
+    bucket: str  # the key's rate-limit counter: a digest, so no key is kept in clear in Redis
 
 
 def key_from_host(host: str) -> str:
@@ -108,6 +116,7 @@ class KeyCache:
                 revoked=found.revoked,
                 spam_config=spam_config(site),
                 per_minute=_per_minute(site.settings or {}),
+                bucket=f"akismet:{hash_key(key)[:16]}",
             )
 
 
