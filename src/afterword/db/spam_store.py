@@ -45,7 +45,7 @@ FLUSH_ROWS = 2_000
 _MAX_KEY = 64
 _CAS_TRIES = 50
 
-_INSERT_EVENT = "INSERT INTO spam_events (site_key, kind, key, ts) VALUES (:site, :kind, :key, :ts)"
+_INSERT_EVENT = "INSERT INTO spam_events (site_key, kind, key, ts) VALUES (?, ?, ?, ?)"
 _SELECT_BLOB = "SELECT value FROM spam_state WHERE site_key = :site AND name = :name"
 _INSERT_BLOB = (
     "INSERT INTO spam_state (site_key, name, value, updated_at) VALUES (:site, :name, :value, :at)"
@@ -91,8 +91,13 @@ class SqlStateStore:
             raise TypeError("SqlStateStore needs a sessionmaker bound to an Engine")
         self._engine = bind
         self._sqlite = bind.dialect.name == "sqlite"
-        # sqlite3 takes ``:name`` whatever SQLAlchemy's own paramstyle; psycopg wants pyformat.
+        # sqlite3 takes ``:name`` and ``?`` whatever SQLAlchemy's own paramstyle; psycopg
+        # wants ``%(name)s`` and ``%s``. The hot statements are positional: cheaper to bind.
         self._named = self._sqlite or bind.dialect.paramstyle == "named"
+        self._positional = "?" if self._sqlite or bind.dialect.paramstyle == "qmark" else "%s"
+        # SQLite readers: one connection per thread, kept out of the pool. A pool checkout
+        # costs as much as the read itself; a read-only SQLite connection costs nothing idle.
+        self._readers = threading.local()
         self._blob_null = "CAST(NULL AS BLOB)" if self._sqlite else "CAST(NULL AS BYTEA)"
         self._sql: dict[Any, str] = {}
         self._lock = threading.Lock()  # guards the buffer below
@@ -113,28 +118,56 @@ class SqlStateStore:
             cached = self._sql[sql] = _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
         return cached
 
+    def _p(self, sql: str) -> str:
+        """``?`` placeholders in the driver's own positional style (psycopg: ``%s``)."""
+        return sql if self._positional == "?" else sql.replace("?", self._positional)
+
     def _read_sql(self, n_names: int, n_counts: int) -> str:
         """One statement for all blobs and all counts: ``(i, n, value)`` rows.
 
         Blob ``j`` comes back as row ``-1 - j``; count ``i`` as row ``i``, each count capped
-        by a ``LIMIT`` so a flooded key costs no more than a quiet one.
+        by a ``LIMIT`` so a flooded key costs no more than a quiet one. Parameters: site and
+        name for each blob, then site, kind, key and since for each count.
         """
         key = ("read", n_names, n_counts)
         sql = self._sql.get(key)
         if sql is None:
             parts = [
                 f"SELECT {-1 - j} AS i, 0 AS n, value AS v FROM spam_state "
-                f"WHERE site_key = :site AND name = :name{j}"
+                "WHERE site_key = ? AND name = ?"
                 for j in range(n_names)
             ]
             parts += [
                 f"SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 AS one FROM spam_events "
-                f"WHERE site_key = :site AND kind = :k{i} AND key = :y{i} AND ts >= :t{i} "
+                "WHERE site_key = ? AND kind = ? AND key = ? AND ts >= ? "
                 f"LIMIT {COUNT_CAP}) AS c{i}) AS n, {self._blob_null} AS v"
                 for i in range(n_counts)
             ]
-            sql = self._sql[key] = self._q(" UNION ALL ".join(parts))
+            sql = self._sql[key] = self._p(" UNION ALL ".join(parts))
         return sql
+
+    def _fetch(self, sql: str, params: Sequence[object]) -> list[Any]:
+        if self._sqlite:
+            conn = getattr(self._readers, "conn", None)
+            if conn is None:
+                conn = self._engine.raw_connection()
+                conn.detach()  # this thread's own from now on; closed when the thread ends
+                self._readers.conn = conn
+            cursor = conn.cursor()
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            finally:
+                cursor.close()
+        conn = self._engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            cursor.close()
+            return rows
+        finally:
+            conn.close()
 
     def read(
         self, site: str, names: Sequence[str], counts: Sequence[Count]
@@ -143,27 +176,18 @@ class SqlStateStore:
         tallies = [0] * len(counts)
         if not names and not counts:
             return blobs, tallies
-        params: dict[str, object] = {"site": _site_key(site)}
-        for j, name in enumerate(names):
-            params[f"name{j}"] = name
-        for i, (kind, key, since) in enumerate(counts):
-            params[f"k{i}"] = kind
-            params[f"y{i}"] = key
-            params[f"t{i}"] = float(since)
-        conn = self._engine.raw_connection()
-        try:
-            cursor = conn.cursor()
-            cursor.execute(self._read_sql(len(names), len(counts)), params)
-            for i, n, value in cursor.fetchall():
-                if i < 0:
-                    blobs[-1 - i] = _bytes(value)
-                else:
-                    tallies[i] = int(n)
-            cursor.close()
-        finally:
-            conn.close()
+        site = _site_key(site)
+        params: list[object] = []
+        for name in names:
+            params += (site, name)
+        for kind, key, since in counts:
+            params += (site, kind, key, float(since))
+        for i, n, value in self._fetch(self._read_sql(len(names), len(counts)), params):
+            if i < 0:
+                blobs[-1 - i] = _bytes(value)
+            else:
+                tallies[i] = int(n)
         if self._pending:
-            site = params["site"]
             with self._lock:
                 for i, (kind, key, since) in enumerate(counts):
                     stamps = self._pending.get((site, kind, key))  # type: ignore[arg-type]
@@ -231,17 +255,20 @@ class SqlStateStore:
         self._closed = True
         self._due.set()
         self.flush()
+        reader = getattr(self._readers, "conn", None)
+        if reader is not None:
+            self._readers.conn = None
+            reader.close()
         _open_stores.discard(self)
 
     def _insert(self, rows: list[tuple[str, str, str, float]]) -> None:
-        params = [{"site": s, "kind": k, "key": y, "ts": t} for s, k, y, t in rows]
         conn = self._engine.raw_connection()
         try:
             cursor = conn.cursor()
             if self._sqlite:
                 cursor.execute("PRAGMA synchronous=NORMAL")
             try:
-                cursor.executemany(self._q(_INSERT_EVENT), params)
+                cursor.executemany(self._p(_INSERT_EVENT), rows)
                 conn.commit()
             finally:
                 if self._sqlite:
