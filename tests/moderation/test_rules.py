@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -147,3 +148,23 @@ def test_site_settings_page(signed_in, sessions, blog):
     assert settings["moderation"] == "first-comment" and settings["close_after_days"] == 14
     assert settings["max_comment_chars"] == 5000 and "max_reply_chars" not in settings
     assert settings["auto_approve_authors"] is True
+
+
+def test_rule_changes_apply_to_the_very_next_comment(client, sessions, blog):
+    """The pipeline keeps each site's rules between comments; a ban added or lifted by a
+    moderator still applies to the next comment, not seconds later."""
+    token = client.app.state.comments.tokens.render_token(blog, time.time() - 30)
+
+    def post(author: str) -> int:
+        return client.post("/api/v1/comments", json={
+            "site": "https://blog.example", "url": "https://blog.example/post", "token": token,
+            "author": author, "text": "A kind word about the article.", "honeypot": ""}
+        ).status_code
+
+    assert post("Troll") == 201
+    _rule(sessions, blog, "author", "troll")
+    assert post("Troll") == 403
+    with sessions() as db:
+        db.delete(db.query(ModRule).one())
+        db.commit()
+    assert post("Troll") == 201

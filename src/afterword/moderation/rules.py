@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import threading
+import time
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, Engine, event, or_, select
 from sqlalchemy.orm import Session
 
 from afterword.db.models import ModRule, Site, Thread
@@ -103,18 +106,19 @@ def add_rule(db: Session, site_id: int | None, kind: str, value: str, *, note: s
     return rule
 
 
-def live_rules(db: Session, site_id: int) -> list[tuple[str, str]]:
+def live_rules(db: Session | Connection, site_id: int) -> list[tuple[str, str, datetime | None]]:
+    """The rules that apply to ``site_id`` now (its own and every site's), with expiry."""
     now = datetime.now(UTC)
     return list(db.execute(
-        select(ModRule.kind, ModRule.value)
+        select(ModRule.kind, ModRule.value, ModRule.expires_at)
         .where(or_(ModRule.site_id == site_id, ModRule.site_id.is_(None)),
                or_(ModRule.expires_at.is_(None), ModRule.expires_at > now))
     ).all())
 
 
-def site_limit(site: Site, name: str) -> int:
+def _limit(settings: Mapping[str, Any], name: str) -> int:
     """A per-site limit from ``Site.settings``; 0 (off) when unset or out of bounds."""
-    value = (site.settings or {}).get(name)
+    value = settings.get(name)
     low, high = LIMITS[name]
     if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
         return value
@@ -131,38 +135,36 @@ def evaluate(db: Session, site_id: int, comment: Mapping[str, Any]) -> Decision:
     site = db.get(Site, site_id)
     if site is None:
         return Decision("reject", "unknown site")
-    decision = _thread_rules(db, site, comment)
+    thread_id = comment.get("thread_id")
+    thread = None if thread_id is None else db.get(Thread, thread_id)
+    return check(db, site_id, site.settings or {}, thread, comment)
+
+
+def check(db: Session | Connection, site_id: int, settings: Mapping[str, Any], thread: Any,
+          comment: Mapping[str, Any]) -> Decision:
+    """:func:`evaluate` for a caller that has read the site's ``settings`` and the ``thread``
+    (anything with ``closed`` and ``created_at``, or None) already, as the comment pipeline
+    has: no query at all while the site's rules are cached."""
+    decision = _thread_rules(settings, comment, thread)
     if decision.action == "reject":
         return decision
-    text = str(comment.get("text") or "")
-    words = _words(text)
-    hold = decision
-    for kind, value in live_rules(db, site_id):
-        verdict = _match(kind, value, comment, text, words)
-        if verdict is not None:
-            if verdict.action == "reject":
-                return verdict
-            hold = verdict
-    return hold
+    return _rules_of(db, site_id).match(comment) or decision
 
 
-def _thread_rules(db: Session, site: Site, comment: Mapping[str, Any]) -> Decision:
+def _thread_rules(settings: Mapping[str, Any], comment: Mapping[str, Any],
+                  thread: Any) -> Decision:
     text = str(comment.get("text") or "")
     is_reply = bool(comment.get("is_reply"))
-    limit = site_limit(site, "max_reply_chars" if is_reply else "max_comment_chars")
+    limit = _limit(settings, "max_reply_chars" if is_reply else "max_comment_chars")
     if limit and len(text) > limit:
         kind = "replies" if is_reply else "comments"
         return Decision("reject", f"{kind} on this site are limited to {limit} characters "
                                   f"(this one has {len(text)})")
-    thread_id = comment.get("thread_id")
-    if thread_id is None:
-        return ALLOW
-    thread = db.get(Thread, thread_id)
     if thread is None:
         return ALLOW
     if thread.closed:
         return Decision("reject", "comments are closed on this article")
-    days = site_limit(site, "close_after_days")
+    days = _limit(settings, "close_after_days")
     if days and datetime.now(UTC) - aware(thread.created_at) > timedelta(days=days):
         return Decision("reject", f"comments close {days} days after an article's first comment")
     return ALLOW
@@ -173,34 +175,120 @@ def _words(text: str) -> str:
     return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
 
 
-def _match(kind: str, value: str, comment: Mapping[str, Any], text: str,
-           words: str) -> Decision | None:
-    banned = Decision("reject", "you cannot comment on this site")
-    if kind in ("ip", "prefix"):
-        raw = str(comment.get("ip") or "")
-        ip = parse_ip(raw)
-        if ip is None:
-            return None
-        if kind == "ip":
+_BANNED = Decision("reject", "you cannot comment on this site")
+_BAD_WORDS = Decision("reject", "your comment contains words this site does not accept")
+CACHE_SECONDS = 5.0
+
+
+@dataclass(slots=True)
+class _SiteRules:
+    """One site's live rules, compiled for matching: sets for exact values, parsed networks,
+    phrases padded for word-boundary matching."""
+
+    fresh_until: float  # time.monotonic() after which the rules are read again
+    ips: set[str] = field(default_factory=set)
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = field(default_factory=list)
+    emails: set[str] = field(default_factory=set)
+    authors: set[str] = field(default_factory=set)
+    domains: list[str] = field(default_factory=list)
+    rejects: list[str] = field(default_factory=list)
+    holds: list[tuple[str, str]] = field(default_factory=list)  # (padded phrase, rule value)
+
+    @classmethod
+    def compile(cls, rows: list[tuple[str, str, datetime | None]]) -> _SiteRules:
+        now = datetime.now(UTC)
+        # Kept no longer than the first of these rules to expire.
+        ttl = min([CACHE_SECONDS] + [(aware(e) - now).total_seconds() for _, _, e in rows if e])
+        rules = cls(fresh_until=time.monotonic() + ttl)
+        for kind, value, _ in rows:
+            if kind == "ip":
+                rules.ips.add(value)
+            elif kind == "prefix":
+                try:
+                    rules.networks.append(ipaddress.ip_network(value))
+                except ValueError:  # stored before normalise() checked it: nothing to match
+                    continue
+            elif kind == "email":
+                rules.emails.add(value)
+            elif kind == "author":
+                rules.authors.add(value)
+            elif kind == "domain":
+                rules.domains.append(value)
+            elif kind in ("word_reject", "word_hold"):
+                phrase = _words(value)
+                if phrase.strip():
+                    if kind == "word_reject":
+                        rules.rejects.append(phrase)
+                    else:
+                        rules.holds.append((phrase, value))
+        return rules
+
+    def match(self, comment: Mapping[str, Any]) -> Decision | None:
+        """The first rule that refuses the comment, else the first that holds it, else None."""
+        if self.ips or self.networks:
+            raw = str(comment.get("ip") or "")
+            ip = parse_ip(raw)
             # Stored comments keep only the prefix, so a ban taken from the queue names it.
-            return banned if value in (str(ip), anonymize_ip(raw)) else None
-        return banned if ip in ipaddress.ip_network(value) else None
-    if kind == "email":
-        email = str(comment.get("email") or "").strip().lower()
-        if not email:
-            return None
-        return banned if email == value or email.endswith("@" + value) else None
-    if kind == "author":
-        author = " ".join(str(comment.get("author") or "").split()).lower()
-        return banned if author and author == value else None
-    if kind == "domain":
-        hosts = domains_in(text + " " + str(comment.get("website") or ""))
-        if any(h == value or h.endswith("." + value) for h in hosts):
-            return Decision("reject", f"links to {value} are not accepted on this site")
+            if ip is not None and (str(ip) in self.ips or anonymize_ip(raw) in self.ips
+                                   or any(ip in net for net in self.networks)):
+                return _BANNED
+        if self.emails:
+            email = str(comment.get("email") or "").strip().lower()
+            if email and (email in self.emails or email.rpartition("@")[2] in self.emails):
+                return _BANNED
+        if self.authors and " ".join(str(comment.get("author") or "").split()).lower() in (
+                self.authors):
+            return _BANNED
+        text = str(comment.get("text") or "")
+        if self.domains:
+            hosts = domains_in(text + " " + str(comment.get("website") or ""))
+            for value in self.domains:
+                if any(h == value or h.endswith("." + value) for h in hosts):
+                    return Decision("reject", f"links to {value} are not accepted on this site")
+        if self.rejects or self.holds:
+            words = _words(text)
+            if any(phrase in words for phrase in self.rejects):
+                return _BAD_WORDS
+            for phrase, value in self.holds:
+                if phrase in words:
+                    return Decision("hold", f"contains “{value}” (held for review)")
         return None
-    phrase = " " + " ".join(re.findall(r"\w+", value)) + " "
-    if phrase.strip() and phrase in words:
-        if kind == "word_reject":
-            return Decision("reject", "your comment contains words this site does not accept")
-        return Decision("hold", f"contains “{value}” (held for review)")
-    return None
+
+
+# Per database (tests and tools open several), per site.
+_cache: weakref.WeakKeyDictionary[Engine, dict[int, _SiteRules]] = weakref.WeakKeyDictionary()
+_cache_lock = threading.Lock()
+
+
+def _rules_of(db: Session | Connection, site_id: int) -> _SiteRules:
+    engine = db.engine if isinstance(db, Connection) else db.get_bind()
+    rules = _cache.get(engine, {}).get(site_id)
+    if rules is None or time.monotonic() >= rules.fresh_until:
+        rules = _SiteRules.compile(live_rules(db, site_id))
+        with _cache_lock:
+            _cache.setdefault(engine, {})[site_id] = rules
+    return rules
+
+
+def _forget(engine: Engine) -> None:
+    with _cache_lock:
+        _cache.pop(engine, None)
+
+
+@event.listens_for(ModRule, "after_insert")
+@event.listens_for(ModRule, "after_update")
+@event.listens_for(ModRule, "after_delete")
+def _rule_changed(mapper: Any, connection: Any, target: ModRule) -> None:
+    # Dropped at the flush, and again at the commit: a comment checked in between would
+    # otherwise cache the rules as they were before this change.
+    _forget(connection.engine)
+    session = Session.object_session(target)
+    if session is not None:
+        session.info["afterword.rules_changed"] = connection.engine
+
+
+@event.listens_for(Session, "after_commit")
+def _rules_committed(session: Session) -> None:
+    engine = session.info.pop("afterword.rules_changed", None)
+    if engine is not None:
+        _forget(engine)
