@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from afterword.comments import store
 from afterword.comments.api import ServiceDep, require_site, thread_page, visitor_of
 from afterword.comments.pipeline import NewComment
 from afterword.comments.store import Rejected
@@ -147,8 +146,7 @@ def post_html(request: Request, session: SessionDep, comments: ServiceDep,
               notify: Annotated[bool, Form()] = False) -> Response:
     values = {"text": text, "author": author, "email": email, "website": website}
     try:
-        found = require_site(session, site)
-        result = comments.submit(session, found, visitor_of(request), NewComment(
+        result = comments.submit(site, visitor_of(request), NewComment(
             url=url, text=text, title=title, parent=parent, author=author, email=email,
             website=website, honeypot=honeypot, token=token, notify=notify))
     except Rejected as exc:

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import Connection, exists, select, text
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from afterword.comments import store
@@ -111,6 +111,7 @@ class CommentService:
         self.limiter = limiter
         # Resolved on first use: the engine loads its model once per worker, when needed.
         self._spam_engine = spam_engine
+        self._engine = engine
         self._secret = secret
         # The IP hash's key changes every period so stored hashes stop linking visits.
         self._ip_hash_days = ip_hash_rotation_days
@@ -118,50 +119,54 @@ class CommentService:
 
     # -- posting ---------------------------------------------------------------------------
 
-    def submit(self, session: Session, site: SiteRow, visitor: Visitor, new: NewComment) -> Posted:
-        policy = Policy.of(site)
-        url = store.thread_url(site.url, new.url)
-        fields = _clean_fields(new, policy)
-        try:
-            seconds = self.tokens.seconds_since_render(new.token, site.id)
-        except TokenError as exc:
-            raise bad_input(f"{exc}; reload the page and try again") from None
-        self._limit(f"comments:ip:{site.id}:{ip_prefix(visitor.ip) or visitor.ip}",
-                    policy.ip_per_minute)
-        self._limit(f"comments:thread:{site.id}:{url}", policy.thread_per_minute)
+    def submit(self, site_url: str, visitor: Visitor, new: NewComment) -> Posted:
+        """Run the pipeline for a comment to the site registered as ``site_url``."""
+        # One pooled connection for every read (Core, no ORM session: this runs for every
+        # comment), given back before the spam engine and the writer take their own.
+        with self._engine.connect() as conn:
+            site = store.find_site(conn, site_url)
+            if site is None:
+                raise Rejected(404, "unknown site")
+            policy = Policy.of(site)
+            url = store.thread_url(site.url, new.url)
+            fields = _clean_fields(new, policy)
+            try:
+                seconds = self.tokens.seconds_since_render(new.token, site.id)
+            except TokenError as exc:
+                raise bad_input(f"{exc}; reload the page and try again") from None
+            self._limit(f"comments:ip:{site.id}:{ip_prefix(visitor.ip) or visitor.ip}",
+                        policy.ip_per_minute)
+            self._limit(f"comments:thread:{site.id}:{url}", policy.thread_per_minute)
 
-        thread = store.get_or_create_thread(session, site.id, url, new.title)
-        if thread.closed:
-            raise Rejected(403, "comments are closed on this article")
-        parent_id, root_id, depth = self._placement(session, thread.id, new.parent, policy)
-        rule = _site_rules(session, site.id, {**fields, "ip": visitor.ip, "thread_id": thread.id,
-                                              "is_reply": parent_id is not None})
-        if rule.action == "reject":
-            raise Rejected(403, rule.reason or "this comment cannot be posted here")
+            thread = store.get_or_create_thread(conn, site.id, url, new.title)
+            parent_id, root_id, depth = self._placement(conn, thread.id, new.parent, policy)
+            rule = _site_rules(conn, site, thread, {
+                **fields, "ip": visitor.ip, "is_reply": parent_id is not None})
+            if rule.action == "reject":
+                raise Rejected(403, rule.reason or "this comment cannot be posted here")
+            known = policy.moderation == "first-comment" and _known_author(
+                conn, site.id, fields["email"])
 
-        # The engine and the writer take connections of their own: holding this one meanwhile
-        # would let sixteen concurrent posts exhaust the pool and wait on each other.
-        session.rollback()
         submission = self._submission(site, visitor, new, fields, url, seconds,
                                       parent_id is not None)
         verdict = self._spam_engine().check(str(site.id), submission, spam_config(site))
-        status = self._decide(session, site, policy, verdict, fields, rule.action == "hold")
-
+        html = render(fields["text"])
+        status = _decide(policy, verdict, fields["text"], html, rule.action == "hold", known)
+        anonymous = anonymize_ip(visitor.ip)
         values = dict(
             site_id=site.id, thread_id=thread.id, parent_id=parent_id, root_id=root_id,
             depth=depth, status=status, author=fields["author"], email=fields["email"],
-            website=fields["website"], text=fields["text"], html=render(fields["text"]),
-            ip=anonymize_ip(visitor.ip),
-            ip_hash=current_hash_ip(visitor.ip, self._secret, self._ip_hash_days),
+            website=fields["website"], text=fields["text"], html=html,
+            ip=anonymous, ip_hash=current_hash_ip(visitor.ip, self._secret, self._ip_hash_days),
             user_agent=visitor.user_agent[:512], spam_probability=verdict.probability,
             spam_reasons=[_reason(r) for r in verdict.reasons],
-            spam_submission=_recordable(submission), created_at=datetime.now(UTC), likes=0,
+            spam_submission=_recordable(submission, anonymous), created_at=datetime.now(UTC),
+            likes=0,
         )
-        session.rollback()  # as above, before the shared write
         comment_id = self._writer.insert(values, published=status == "published")
         COMMENTS.labels(status=status).inc()
         if new.notify and fields["email"]:
-            _subscribe_replies(session, comment_id, fields["email"])
+            _subscribe_replies(self.sessions, comment_id, fields["email"])
         return self._posted(SimpleNamespace(id=comment_id, edited_at=None, **values), policy)
 
     def _limit(self, key: str, per_minute: int) -> None:
@@ -171,16 +176,12 @@ class CommentService:
                            retry_after=decision.reset_after)
 
     @staticmethod
-    def _placement(session: Session, thread_id: int, parent: int | None,
+    def _placement(conn: Connection, thread_id: int, parent: int | None,
                    policy: Policy) -> tuple[int | None, int | None, int]:
         """Parent, root and depth; replies beyond ``max_depth`` attach at the deepest level."""
         if parent is None:
             return None, None, 0
-        row = session.execute(
-            select(Comment.id, Comment.parent_id, Comment.root_id, Comment.depth)
-            .where(Comment.id == parent, Comment.thread_id == thread_id,
-                   Comment.status == "published")
-        ).first()
+        row = conn.execute(_PARENT, {"id": parent, "thread": thread_id}).first()
         if row is None:
             raise bad_input("the comment you reply to is not in this thread")
         if row.depth + 1 >= policy.max_depth:
@@ -201,28 +202,6 @@ class CommentService:
             honeypot_filled=None if new.honeypot is None else bool(new.honeypot.strip()),
             seconds_to_submit=seconds, headers=dict(visitor.headers),
         )
-
-    def _decide(self, session: Session, site: SiteRow, policy: Policy, verdict: Any,
-                fields: dict[str, str], held: bool) -> str:
-        """The stored status. Spam is stored as spam, but its author is only told "pending".
-
-        ``held``: a moderator's word list or ban said "hold for review".
-        """
-        if verdict.is_spam:
-            return "spam"
-        if held:
-            return "pending"
-        if verdict.trusted or policy.moderation == "none":
-            return "published"
-        if policy.moderation == "all":
-            return "pending"
-        if policy.moderation == "links":
-            return "pending" if has_links(fields["text"]) else "published"
-        # first-comment: published only for an email with an earlier published comment here
-        known = fields["email"] and session.scalar(select(exists().where(
-            Comment.site_id == site.id, Comment.email == fields["email"],
-            Comment.status == "published")))
-        return "published" if known else "pending"
 
     def _posted(self, comment: Any, policy: Policy) -> Posted:
         until = comment.created_at + timedelta(seconds=policy.edit_window)
@@ -260,12 +239,12 @@ class CommentService:
         comment.edited_at = datetime.now(UTC)
         comment.spam_probability = verdict.probability
         comment.spam_reasons = [_reason(r) for r in verdict.reasons]
-        comment.spam_submission = _recordable(submission)
+        comment.spam_submission = _recordable(submission, comment.ip)
         if verdict.is_spam:
             store.set_status(session, comment, "spam")
         elif comment.status == "published" and (
                 policy.moderation == "all"
-                or (policy.moderation == "links" and has_links(text))):
+                or (policy.moderation == "links" and has_links(text, comment.html))):
             store.set_status(session, comment, "pending")
         session.commit()
         posted = self._posted(comment, policy)
@@ -305,30 +284,61 @@ def _clean_fields(new: NewComment, policy: Policy) -> dict[str, str]:
     return {"text": text, "author": author, "email": email, "website": website}
 
 
-def _subscribe_replies(session: Session, comment_id: int, email: str) -> None:
+def _decide(policy: Policy, verdict: Any, text: str, html: str, held: bool,
+            known: bool) -> str:
+    """The stored status. Spam is stored as spam, but its author is only told "pending".
+
+    ``held``: a moderator's word list or ban said "hold for review"; ``known``: the email
+    has an earlier published comment on the site (the ``first-comment`` mode).
+    """
+    if verdict.is_spam:
+        return "spam"
+    if held:
+        return "pending"
+    if verdict.trusted or policy.moderation == "none":
+        return "published"
+    if policy.moderation == "all":
+        return "pending"
+    if policy.moderation == "links":
+        return "pending" if has_links(text, html) else "published"
+    return "published" if known else "pending"
+
+
+_PARENT = text("SELECT id, parent_id, root_id, depth FROM comments "
+               "WHERE id = :id AND thread_id = :thread AND status = 'published'")
+_KNOWN = text("SELECT 1 FROM comments WHERE site_id = :site AND email = :email "
+              "AND status = 'published' LIMIT 1")
+
+
+def _known_author(conn: Connection, site_id: int, email: str) -> bool:
+    return bool(email) and conn.execute(_KNOWN, {"site": site_id, "email": email}).first() is not None
+
+
+def _subscribe_replies(sessions: sessionmaker[Session], comment_id: int, email: str) -> None:
     """Record the author's wish to hear of replies (sent by afterword.moderation.notify)."""
     from afterword.moderation.notify import subscribe_replies
 
-    subscribe_replies(session, comment_id, email)
-    session.commit()
+    with sessions() as session:
+        subscribe_replies(session, comment_id, email)
+        session.commit()
 
 
-def _site_rules(session: Session, site_id: int, comment: dict[str, Any]) -> Any:
+def _site_rules(conn: Connection, site: SiteRow, thread: Any, comment: dict[str, Any]) -> Any:
     """The moderators' bans, word lists and thread rules (afterword.moderation.rules)."""
     # Imported here: moderation builds on this module (Policy), not the other way round.
-    from afterword.moderation.rules import evaluate
+    from afterword.moderation.rules import check
 
-    return evaluate(session, site_id, comment)
+    return check(conn, site.id, site.settings, thread, comment)
 
 
 def _reason(reason: Any) -> dict[str, Any]:
     return {"code": reason.code, "text": reason.text, "weight": reason.weight}
 
 
-def _recordable(submission: Any) -> dict[str, Any]:
+def _recordable(submission: Any, anonymous_ip: str) -> dict[str, Any]:
     """The submission as stored with the comment: anonymised IP, so learning can replay it."""
     data = submission.to_dict()
-    data["user_ip"] = anonymize_ip(submission.user_ip)
+    data["user_ip"] = anonymous_ip
     return data
 
 

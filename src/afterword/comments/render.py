@@ -43,6 +43,7 @@ def render(text: str) -> str:
     )
 
 
-def has_links(text: str) -> bool:
-    """Whether the rendered comment would contain a link (the ``links`` moderation policy)."""
-    return "<a " in render(text) or "http://" in text or "https://" in text or "www." in text
+def has_links(text: str, html: str) -> bool:
+    """Whether the comment, from its source and its :func:`render` output, contains a link
+    (the ``links`` moderation policy)."""
+    return "<a " in html or "http://" in text or "https://" in text or "www." in text

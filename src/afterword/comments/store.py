@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import base64
 import json
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Connection, TextClause, text, update
+from sqlalchemy import Connection, TextClause, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,9 +81,9 @@ class SiteRow:
 
 _SITE = text("SELECT id, url, name, settings FROM sites WHERE url = :url").columns(
     Site.id, Site.url, Site.name, Site.settings)
-_THREAD = text("SELECT id, url, title, comment_count, closed FROM threads "
+_THREAD = text("SELECT id, url, title, comment_count, closed, created_at FROM threads "
                "WHERE site_id = :site AND url = :url").columns(
-    Thread.id, Thread.url, Thread.title, Thread.comment_count, Thread.closed)
+    Thread.id, Thread.url, Thread.title, Thread.comment_count, Thread.closed, Thread.created_at)
 
 
 def find_site(conn: Connection | Session, site_url: str) -> SiteRow | None:
@@ -102,6 +102,7 @@ class ThreadRow:
     title: str
     comment_count: int
     closed: bool
+    created_at: datetime
 
 
 def find_thread(conn: Connection | Session, site_id: int, url: str) -> ThreadRow | None:
@@ -109,17 +110,17 @@ def find_thread(conn: Connection | Session, site_id: int, url: str) -> ThreadRow
     return ThreadRow(*row) if row else None
 
 
-def get_or_create_thread(session: Session, site_id: int, url: str, title: str) -> ThreadRow:
+def get_or_create_thread(conn: Connection, site_id: int, url: str, title: str) -> ThreadRow:
     """The thread for ``url``, created (and committed) on its first comment."""
-    found = find_thread(session, site_id, url)
+    found = find_thread(conn, site_id, url)
     if found:
         return found
-    session.add(Thread(site_id=site_id, url=url, title=title[:300]))
     try:
-        session.commit()
+        conn.execute(insert(Thread).values(site_id=site_id, url=url, title=title[:300]))
+        conn.commit()
     except IntegrityError:  # another request created it a moment ago
-        session.rollback()
-    found = find_thread(session, site_id, url)
+        conn.rollback()
+    found = find_thread(conn, site_id, url)
     assert found is not None
     return found
 

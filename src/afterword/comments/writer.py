@@ -14,18 +14,19 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, text
 
-from afterword.db.models import Comment, Thread
-
+from afterword.db.models import Comment
 
 # One statement for any batch: compiled once, sent as a multi-row insert that returns the
 # new ids in the order of the rows.
 _INSERT = insert(Comment).returning(Comment.id, sort_by_parameter_order=True)
+# Written out rather than built per batch: building the expression cost more than running it.
+_COUNT = text("UPDATE threads SET comment_count = comment_count + :n WHERE id = :thread")
 
 
 class _Slot:
-    __slots__ = ("values", "published", "done", "lead", "id", "error")
+    __slots__ = ("done", "error", "id", "lead", "published", "values")
 
     def __init__(self, values: Mapping[str, Any], published: bool) -> None:
         self.values = values
@@ -87,8 +88,7 @@ class GroupWriter:
                 if slot.published:
                     thread = slot.values["thread_id"]
                     counts[thread] = counts.get(thread, 0) + 1
-            for thread, n in counts.items():
-                conn.execute(update(Thread).where(Thread.id == thread)
-                             .values(comment_count=Thread.comment_count + n))
+            if counts:
+                conn.execute(_COUNT, [{"thread": t, "n": n} for t, n in counts.items()])
         for slot, comment_id in zip(batch, ids):
             slot.id = comment_id
