@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from spam.engine_kit import HAM, comment, tiny_model
+from sqlalchemy import text
 
 from afterword.db.migrate import upgrade
 from afterword.db.session import create_db_engine, make_session_factory
@@ -66,3 +68,23 @@ def test_long_site_keys_stay_distinct(tmp_path: Path) -> None:
     engine.learn(long_a, comment(BORDERLINE), True)
     assert engine.check(long_b, comment(SIMILAR), observe=False).probability == before
     assert engine.check(long_a, comment(SIMILAR), observe=False).probability > before
+
+
+def test_checks_prune_an_hour_old_backlog_beyond_one_chunk(tmp_path: Path) -> None:
+    db = create_db_engine(f"sqlite:///{tmp_path / 'afterword.db'}")
+    upgrade(db)
+    store = SqlStateStore(make_session_factory(db))
+    clock = [NOW]
+    engine = Engine(store, model=tiny_model(), clock=lambda: clock[0])
+    store.record("1", [("net", f"k{i}") for i in range(12_000)], NOW)  # a busy minute's worth
+    clock[0] += 2 * 3600
+    engine.check("1", comment(HAM[0]))
+    for thread in threading.enumerate():
+        if thread.name == "spam-prune":
+            thread.join()
+    store.flush()
+    with db.connect() as conn:
+        left = conn.execute(text("SELECT count(*), min(ts) FROM spam_events")).one()
+    assert left[1] == clock[0] and 0 < left[0] < 10  # only the new check's own events
+    store.close()
+    db.dispose()

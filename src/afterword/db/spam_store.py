@@ -11,8 +11,8 @@ Two choices worth knowing:
   the same code is correct on SQLite and PostgreSQL without locking hints, and learning is
   rare enough that a retry costs nothing.
 * Behaviour events are soft counters, so they are written behind: each process buffers
-  them for at most ``FLUSH_SECONDS`` (or ``FLUSH_ROWS`` rows) and commits them in one
-  transaction, on SQLite with ``synchronous=NORMAL`` rather than the connection's ``FULL``.
+  them for at most ``FLUSH_SECONDS`` (or until ``FLUSH_ROWS`` rows) and a background thread
+  commits them in one transaction, on SQLite with ``synchronous=NORMAL`` rather than the connection's ``FULL``.
   This process counts its own buffered events at once; other workers see them within
   ``FLUSH_SECONDS``; a crash loses at most that much velocity history, which changes no
   verdict that matters. A commit (and an fsync) per check would instead cap a site at a
@@ -26,7 +26,6 @@ import hashlib
 import logging
 import re
 import threading
-import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -42,6 +41,9 @@ __all__ = ["SqlStateStore"]
 _log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.05
 FLUSH_ROWS = 2_000
+# Beyond this many buffered rows (the database stalled) a check writes them itself: the
+# buffer must not grow without bound.
+_MAX_BUFFERED = 20_000
 _MAX_KEY = 64
 _CAS_TRIES = 50
 
@@ -105,6 +107,7 @@ class SqlStateStore:
         self._rows: list[tuple[str, str, str, float]] = []
         self._pending: dict[tuple[str, str, str], list[float]] = {}
         self._due = threading.Event()  # set when the buffer holds rows: wakes the flusher
+        self._hurry = threading.Event()  # set when it holds FLUSH_ROWS: no need to wait
         self._flusher: threading.Thread | None = None
         self._closed = False
         _open_stores.add(self)
@@ -204,8 +207,8 @@ class SqlStateStore:
             for kind, key in events:
                 self._rows.append((site, kind, key, ts))
                 self._pending.setdefault((site, kind, key), []).append(ts)
-            full = len(self._rows) >= FLUSH_ROWS
-            if not full and not self._due.is_set():
+            buffered = len(self._rows)
+            if not self._due.is_set():
                 self._due.set()
                 if self._flusher is None:
                     # One long-lived thread per store, not a timer per batch.
@@ -213,7 +216,11 @@ class SqlStateStore:
                         target=self._flush_loop, name="spam-events", daemon=True
                     )
                     self._flusher.start()
-        if full:
+        # A full buffer is the flusher's to write, off the check path (a check that wrote
+        # 2,000 rows would be the slowest of thousands), unless the flusher is stuck.
+        if buffered >= FLUSH_ROWS:
+            self._hurry.set()
+        if buffered >= _MAX_BUFFERED:
             self.flush()
 
     def flush(self) -> None:
@@ -242,7 +249,8 @@ class SqlStateStore:
     def _flush_loop(self) -> None:
         while not self._closed:
             self._due.wait()
-            time.sleep(FLUSH_SECONDS)
+            self._hurry.wait(FLUSH_SECONDS)
+            self._hurry.clear()
             # Nobody could catch an error on this thread: a database gone away costs this
             # batch of soft counters, said in the log, never a dead flusher.
             try:
@@ -254,6 +262,7 @@ class SqlStateStore:
         """Flush and stop the flusher; call at shutdown (an exit hook flushes too)."""
         self._closed = True
         self._due.set()
+        self._hurry.set()
         self.flush()
         reader = getattr(self._readers, "conn", None)
         if reader is not None:

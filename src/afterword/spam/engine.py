@@ -19,6 +19,7 @@ behind a load balancer agree on every verdict.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -37,6 +38,8 @@ from afterword.spam.verdict import Reason, SiteConfig, Verdict
 
 __all__ = ["Engine", "TextFeatures", "TextModel"]
 
+_log = logging.getLogger(__name__)
+
 TEST_SPAM_AUTHORS = frozenset({"akismet-guaranteed-spam", "viagra-test-123"})
 TEST_SPAM_EMAIL = "akismet-guaranteed-spam@example.com"
 DEFAULT_CONFIG = SiteConfig()
@@ -49,7 +52,11 @@ _OTHER_EVIDENCE = 1.5
 _SPAMMY_TEXT = 2.0
 _MAX_REASONS = 5
 _LOGIT_CLIP = 12.0
-_PRUNE_EVERY = 60.0
+# Expired events are pruned off the check path, every few seconds, in chunks (a short write
+# lock each) until caught up: a busy site writes tens of thousands of event rows a second.
+_PRUNE_EVERY = 10.0
+_PRUNE_CHUNK = 5_000
+_PRUNE_CHUNKS = 100
 _CACHE_SITES = 1024
 
 
@@ -197,6 +204,7 @@ class Engine:
         self._lock = threading.Lock()
         self._sites: OrderedDict[str, tuple[bytes | None, Delta, bh.Reports]] = OrderedDict()
         self._next_prune = 0.0
+        self._pruning = False
 
     def check(
         self,
@@ -293,8 +301,8 @@ class Engine:
     def prune(self, limit: int = 10_000) -> int:
         """Drop events older than every window that reads them; returns how many went.
 
-        Checks call this on their own about once a minute per process (bounded by
-        ``limit`` per kind); a maintenance job may call it too.
+        Checks start it on their own in the background every few seconds; a maintenance job
+        may call it too.
         """
         now = self._clock()
         return self._store.prune({kind: now - keep for kind, keep in bh.RETENTION.items()}, limit)
@@ -363,7 +371,20 @@ class Engine:
 
     def _maybe_prune(self, now: float) -> None:
         with self._lock:
-            if now < self._next_prune:
+            if now < self._next_prune or self._pruning:
                 return
             self._next_prune = now + _PRUNE_EVERY
-        self.prune(limit=2_000)
+            self._pruning = True
+        threading.Thread(target=self._prune_round, name="spam-prune", daemon=True).start()
+
+    def _prune_round(self) -> None:
+        try:
+            for _ in range(_PRUNE_CHUNKS):
+                if self.prune(limit=_PRUNE_CHUNK) < _PRUNE_CHUNK:
+                    break
+        except Exception as exc:  # noqa: BLE001 - nobody could catch it on this thread
+            # Old events cost space, not verdicts: say so and try again next round.
+            _log.warning("spam events not pruned: %s", exc)
+        finally:
+            with self._lock:
+                self._pruning = False
