@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from afterword.akismet.forms import charset_of, parse_form
 from afterword.akismet.keys import blog_matches, key_from_host
 
@@ -51,3 +56,29 @@ def test_blog_matching():
         assert not blog_matches(blog, site)
     assert blog_matches("https://example.org/blog/x", "https://example.org/blog")
     assert not blog_matches("https://example.org/blogger", "https://example.org/blog")
+
+
+# Bytes where the decoding has choices to make, mixed with any bytes at all.
+_TRICKY = st.one_of(st.binary(max_size=40), st.lists(st.sampled_from(
+    [b"%", b"\\", b"+", b"a", b"4", b"1", b"n", b"x", b"%41", b"%zz", b"%E9", b"%c3%a9",
+     b"\xc3\xa9", b"%5C", b"%2"]), max_size=12).map(b"".join))
+
+
+@given(st.lists(st.tuples(_TRICKY, _TRICKY), max_size=6),
+       st.sampled_from(["utf-8", "latin-1", "shift_jis"]))
+def test_values_decode_as_urllib_does_whatever_the_bytes(pairs, charset):
+    """Escapes, lone or broken ``%``, backslashes, ``+`` and raw bytes: every value comes out
+    as urllib's percent-decoding in the body's charset would give it."""
+    body = b"&".join(name.replace(b"&", b"") + b"=" + value.replace(b"&", b"")
+                     for name, value in pairs)
+    expected: dict = {}
+    for part in body.split(b"&"):
+        if not part:
+            continue
+        name, _, value = part.partition(b"=")
+        name = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+        value = unquote_to_bytes(value.replace(b"+", b" ")).decode(charset, "replace")
+        previous = expected.get(name)
+        expected[name] = value if previous is None else (
+            [*previous, value] if isinstance(previous, list) else [previous, value])
+    assert parse_form(body, f"application/x-www-form-urlencoded; charset={charset}") == expected
