@@ -268,3 +268,13 @@ def test_reasons_against_a_ham_verdict_come_strongest_first() -> None:
     against = [r for r in verdict.reasons if (r.weight > 0) != verdict.is_spam]
     assert [abs(r.weight) for r in against] == sorted((abs(r.weight) for r in against),
                                                       reverse=True)
+
+
+def test_a_filled_honeypot_makes_even_harmless_words_spam_but_never_discard_alone() -> None:
+    engine = make_engine()
+    person = engine.check("1", comment(HAM[0]), observe=False)
+    bot = engine.check("1", comment(HAM[0], honeypot_filled=True), observe=False)
+    assert not person.is_spam and person.probability < 0.1  # the words alone: clearly ham
+    assert bot.is_spam and not bot.discard
+    assert bot.reasons[0].code == "honeypot"
+    assert engine.check("1", replace(SPAMMY, honeypot_filled=True), observe=False).discard

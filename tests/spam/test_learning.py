@@ -178,3 +178,19 @@ def test_reports_match_near_fingerprints_round_trip_and_stay_bounded(monkeypatch
         reports = reports.add(0xFF << (8 * i), True, 30.0 + i)
     assert len(reports.prints) == 3 and reports.counts(0xFF, 40.0) == (0, 0)  # oldest went
     assert reports.counts(0xFF << 32, 40.0) == (1, 0)
+
+
+def test_learning_sees_the_rules_the_sites_config_turns_on() -> None:
+    """A Thai site's moderators mark English comments as spam: the rule "written in another
+    script" is part of what they teach, so other English comments score higher after."""
+    thai = SiteConfig(languages=("th",))
+    with_config, without = make_engine(), make_engine()
+    for text in HAM[:6]:
+        with_config.learn("1", comment(text), True, config=thai)
+        without.learn("1", comment(text), True)
+    unseen = comment(HAM[8])
+    assert "foreign_script" in {r.code for r in with_config.check("1", unseen, thai).reasons}
+    assert (
+        with_config.check("1", unseen, thai, observe=False).probability
+        > without.check("1", unseen, thai, observe=False).probability
+    )

@@ -221,7 +221,11 @@ class Engine:
         now = self._clock()
         scored = self._score(site, submission, config, now)
         probability = _sigmoid(scored.logit)
-        is_spam = probability >= config.threshold or bool(scored.deny)
+        # A filled honeypot is a bot's doing whatever the words say (a real person never
+        # sees the field): spam, though only spammy words as well can make it discard.
+        is_spam = (
+            probability >= config.threshold or bool(scored.deny) or bool(submission.honeypot_filled)
+        )
         approved = any(r.code == "approved_author" for r in scored.evidence)
         verdict = Verdict(
             probability=probability,
@@ -243,13 +247,16 @@ class Engine:
         *,
         weight: float = 1.0,
         reporter: str = "",
+        config: SiteConfig = DEFAULT_CONFIG,
     ) -> None:
         """The one feedback path: moderator click, submit-spam/ham, import with ``--learn``.
 
         Takes effect for the next check, on every worker. ``weight`` (0..1) lowers the say of
         a bulk import. A ``reporter`` (a moderator, an API key) sending more than
         ``REPORTS_PER_HOUR`` reports an hour has each count less, and a text reported again
-        counts less each time. Test submissions teach nothing.
+        counts less each time. Test submissions teach nothing. Pass the site's ``config``,
+        as to :meth:`check`: the rules it changes (languages, allow and deny lists) are
+        features of what the site learns, and must be the same ones the check sees.
         """
         if submission.is_test:
             return
@@ -258,7 +265,7 @@ class Engine:
         scored = self._score(
             site,
             submission,
-            DEFAULT_CONFIG,
+            config,
             now,
             need_features=True,
             extra=(Count(bh.REPORT, reporter_key, now - bh.HOUR),),
