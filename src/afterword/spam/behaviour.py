@@ -63,7 +63,7 @@ NEAR_BITS = 4
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S27, _S30, _S31, _ONE = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(1)
+_S27, _S30, _S31 = np.uint64(27), np.uint64(30), np.uint64(31)
 # Bands of the fingerprint as (shift, bits). A key carries its band's number above bit 32;
 # the tag keeps the keys apart from the band-pair keys an earlier version recorded.
 _BANDS = ((0, 21), (21, 21), (42, 22))
@@ -97,11 +97,11 @@ def token_hashes(words: Sequence[str]) -> np.ndarray:
         return np.empty(0, dtype=np.uint64)
     out = np.empty(2 * n - 1, dtype=np.uint64)
     out[:n] = [zlib.crc32(w.encode("utf-8", "replace")) for w in words]
+    # A pair's value before mixing is a*G + b: distinct pairs (and words, below 2**32) stay
+    # distinct, so one mix of the whole array serves both.
     pairs = out[n:]
     np.multiply(out[: n - 1], _GOLDEN, out=pairs)
     pairs += out[1:n]
-    pairs += _ONE
-    _mix_in_place(pairs)
     return _mix_in_place(out)
 
 
