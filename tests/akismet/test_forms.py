@@ -64,11 +64,13 @@ _TRICKY = st.one_of(st.binary(max_size=40), st.lists(st.sampled_from(
      b"\xc3\xa9", b"%5C", b"%2"]), max_size=12).map(b"".join))
 
 
-@given(st.lists(st.tuples(_TRICKY, _TRICKY), max_size=6),
+@given(st.lists(st.tuples(_TRICKY.filter(lambda name: name != b"blog_charset"), _TRICKY),
+                max_size=6),
        st.sampled_from(["utf-8", "latin-1", "shift_jis"]))
 def test_values_decode_as_urllib_does_whatever_the_bytes(pairs, charset):
     """Escapes, lone or broken ``%``, backslashes, ``+`` and raw bytes: every value comes out
-    as urllib's percent-decoding in the body's charset would give it."""
+    as urllib's percent-decoding in the declared charset would give it (no ``blog_charset``
+    field here: it would override the declared one)."""
     body = b"&".join(name.replace(b"&", b"") + b"=" + value.replace(b"&", b"")
                      for name, value in pairs)
     expected: dict = {}

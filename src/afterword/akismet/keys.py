@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,6 +60,7 @@ def key_from_host(host: str) -> str:
     return labels[0].lower()
 
 
+@lru_cache(maxsize=4096)  # every check asks for the same few sites' URLs
 def _comparable(url: str) -> str:
     """Host and path without scheme or ``www.``: WordPress reports ``home`` as it was set up,
     http or https, with or without www, and that must not turn a good key into a bad one."""
