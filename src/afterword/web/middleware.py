@@ -11,6 +11,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -93,8 +94,9 @@ class CoreMiddleware:
         elapsed = time.perf_counter() - started
         route = scope.get("route")
         label = getattr(route, "path", None) or "(unmatched)"
-        REQUESTS.labels(scope["method"], label, str(status)).inc()
-        LATENCY.labels(label).observe(elapsed)
+        counter, histogram = _series(scope["method"], label, status)
+        counter.inc()
+        histogram.observe(elapsed)
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s %s %s",
@@ -104,6 +106,24 @@ class CoreMiddleware:
                 extra={"request_id": request_id, "status": status,
                        "duration_ms": round(elapsed * 1000, 2)},
             )
+
+
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of one method, route and status.
+
+    Looked up once: ``labels()`` takes a lock and formats the labels, a few microseconds that
+    every request would pay. Bounded, since a client may invent methods.
+    """
+    key = (method, route, status)
+    found = _SERIES.get(key)
+    if found is None:
+        found = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(route))
+        if len(_SERIES) < 10_000:
+            _SERIES[key] = found
+    return found
 
 
 def _security_headers(
