@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from comments.comments_kit import ARTICLE, SITE, Reader, configure
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from afterword.comments import set_status
@@ -252,6 +253,39 @@ def test_top_sort_orders_by_likes(reader, sessions):
     assert order == [ids[3], ids[1], ids[0], ids[4], ids[2]]
 
 
+def _like(app, comment_id: int, ip: str = "203.0.113.7"):
+    """A like from a reader at ``ip``, over a connection from that address."""
+    with TestClient(app, client=(ip, 40000)) as c:
+        return c.post(f"/api/v1/comments/{comment_id}/like")
+
+
+def test_one_like_per_reader_without_cookies(app, reader):
+    cid = reader.posted()["comment"]["id"]
+    r = _like(app, cid)
+    assert r.status_code == 200 and r.json() == {"likes": 1} and "set-cookie" not in r.headers
+    assert _like(app, cid).json() == {"likes": 1}  # again: still one
+    assert _like(app, cid, "198.51.100.20").json() == {"likes": 2}
+    assert reader.page()["comments"][0]["likes"] == 2
+
+
+def test_likes_are_per_comment_and_only_for_published_ones(app, reader, sessions):
+    first, second = (reader.posted()["comment"]["id"] for _ in range(2))
+    assert _like(app, first).json() == {"likes": 1}
+    assert _like(app, second).json() == {"likes": 1}  # the same reader, another comment
+    configure(sessions, moderation="all", ip_per_minute=100)
+    held = reader.posted()["comment"]["id"]
+    assert _like(app, held).status_code == 404
+    assert _like(app, 987654).status_code == 404
+
+
+def test_likes_are_rate_limited_per_network(app, reader, sessions):
+    ids = [reader.posted()["comment"]["id"] for _ in range(3)]
+    configure(sessions, likes_per_minute=2, ip_per_minute=100)
+    assert [_like(app, cid, f"203.0.113.{n}").status_code for n, cid in enumerate(ids)] == [
+        200, 200, 429]
+    assert _like(app, ids[2], "192.0.2.1").status_code == 200  # another network
+
+
 def test_cursor_of_another_sort_is_refused(reader):
     for i in range(3):
         reader.posted(f"c{i}")
@@ -302,7 +336,7 @@ def test_atom_feeds_list_published_comments_only(reader, sessions, client):
 def test_openapi_documents_the_comment_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     for path in ("/api/v1/threads", "/api/v1/comments", "/api/v1/comments/{comment_id}",
-                 "/api/v1/counts", "/api/v1/preview", "/api/v1/feeds/thread",
+                 "/api/v1/comments/{comment_id}/like", "/api/v1/counts", "/api/v1/preview", "/api/v1/feeds/thread",
                  "/api/v1/feeds/site"):
         assert path in paths
     assert {"patch", "delete"} <= set(paths["/api/v1/comments/{comment_id}"])
@@ -343,8 +377,6 @@ def test_nul_bytes_are_dropped(reader):
 
 
 def test_the_same_flow_on_postgres(fresh_postgres, settings):
-    from fastapi.testclient import TestClient
-
     from afterword.db.migrate import upgrade
     from afterword.db.session import create_db_engine, make_session_factory
     from afterword.sites import add_site
@@ -368,6 +400,8 @@ def test_the_same_flow_on_postgres(fresh_postgres, settings):
         assert r.status_code == 204
         assert client.post("/api/v1/counts", json={"site": SITE, "urls": [ARTICLE]}).json() == {
             ARTICLE: 1}
+        for _ in range(2):
+            assert client.post(f"/api/v1/comments/{root}/like").json() == {"likes": 1}
     engine.dispose()
 
 

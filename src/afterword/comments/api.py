@@ -238,6 +238,23 @@ def delete_comment(comment_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: S
     return Response(status_code=204)
 
 
+class LikesOut(BaseModel):
+    likes: int = Field(description="The comment's likes, this reader's included.")
+
+
+@router.post("/comments/{comment_id}/like", response_model=LikesOut, responses=ERRORS,
+             summary="Like a comment")
+def like_comment(comment_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Request,
+                 comments: ServiceDep) -> Response:
+    """One like per reader and published comment, without a cookie: the reader is known by a
+    keyed hash of their address and the comment. Liking again changes nothing."""
+    try:
+        likes = comments.like(comment_id, visitor_of(request).ip)
+    except Rejected as exc:
+        return rejected(exc)
+    return JSONResponse({"likes": likes})
+
+
 @router.post("/counts", response_model=dict[str, int], responses=ERRORS,
              summary="Comment counts for many URLs")
 def post_counts(body: CountsIn, session: SessionDep) -> Response:

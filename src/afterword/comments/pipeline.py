@@ -9,6 +9,8 @@ Notifications are not sent from here: the moderation dispatcher finds new commen
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -16,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, exists, select, text
+from sqlalchemy import Connection, exists, insert, select, text
 from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from afterword.comments import store
@@ -26,8 +29,8 @@ from afterword.comments.render import has_links, render
 from afterword.comments.store import Rejected, SiteRow, bad_input
 from afterword.comments.tokens import TokenError, Tokens
 from afterword.comments.writer import GroupWriter
-from afterword.db.models import Comment, Site
-from afterword.privacy.ip import anonymize_ip, current_hash_ip, ip_prefix
+from afterword.db.models import Comment, CommentLike, Site
+from afterword.privacy.ip import anonymize_ip, current_hash_ip, ip_prefix, parse_ip
 from afterword.sites import spam_config
 from afterword.web.metrics import COMMENTS
 from afterword.web.ratelimit import RateLimiter
@@ -46,6 +49,7 @@ class Policy:
     edit_window: int = 900
     ip_per_minute: int = 5
     thread_per_minute: int = 30
+    likes_per_minute: int = 30
 
     @classmethod
     def of(cls, site: SiteRow) -> Policy:
@@ -57,7 +61,8 @@ class Policy:
             picked["require_email"] = raw["require_email"]
         for name, low, high in (("max_depth", 1, 10), ("edit_window", 0, 86400),
                                 ("ip_per_minute", 1, 1_000_000),
-                                ("thread_per_minute", 1, 1_000_000)):
+                                ("thread_per_minute", 1, 1_000_000),
+                                ("likes_per_minute", 1, 1_000_000)):
             value = raw.get(name)
             if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
                 picked[name] = value
@@ -212,6 +217,29 @@ class CommentService:
             edit_until=store.iso(until) if policy.edit_window else None,
         )
 
+    def like(self, comment_id: int, ip: str) -> int:
+        """Count a reader's like of a published comment once; returns its likes.
+
+        The reader is known by a keyed hash of their address and the comment (no cookie, and
+        nothing that links their likes together), so liking again changes nothing.
+        """
+        with self._engine.begin() as conn:
+            row = conn.execute(_LIKED, {"id": comment_id}).first()
+            if row is None:
+                raise Rejected(404, "no such comment")
+            policy = Policy.of(SiteRow(row.site_id, "", "", row.settings or {}))
+            self._limit(f"likes:ip:{row.site_id}:{ip_prefix(ip) or ip}",
+                        policy.likes_per_minute)
+            reader = hmac.new(self._secret, f"like:{comment_id}:{parse_ip(ip) or ip}".encode(),
+                              hashlib.sha256).hexdigest()[:32]
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(CommentLike).values(comment_id=comment_id,
+                                                            reader=reader))
+            except IntegrityError:  # this reader's like is already counted
+                return row.likes
+            return conn.execute(_LIKE, {"id": comment_id}).scalar_one()
+
     # -- the author's own changes ------------------------------------------------------------
 
     def _own(self, session: Session, comment_id: int, token: str) -> tuple[Comment, SiteRow, Policy]:
@@ -306,6 +334,11 @@ def _decide(policy: Policy, verdict: Any, text: str, html: str, held: bool,
 
 _PARENT = text("SELECT id, parent_id, root_id, depth FROM comments "
                "WHERE id = :id AND thread_id = :thread AND status = 'published'")
+_LIKED = text("SELECT comments.site_id, comments.likes, sites.settings FROM comments "
+               "JOIN sites ON sites.id = comments.site_id "
+               "WHERE comments.id = :id AND comments.status = 'published'").columns(
+    Comment.site_id, Comment.likes, Site.settings)
+_LIKE = text("UPDATE comments SET likes = likes + 1 WHERE id = :id RETURNING likes")
 _KNOWN = text("SELECT 1 FROM comments WHERE site_id = :site AND email = :email "
               "AND status = 'published' LIMIT 1")
 
