@@ -162,10 +162,6 @@ def _discard(scored: _Scored, config: SiteConfig) -> bool:
     return scored.text >= _SURE_TEXT or other >= _OTHER_EVIDENCE
 
 
-def _strength(reason: Reason) -> tuple[float, str]:
-    return (-abs(reason.weight), reason.code)
-
-
 def _top_reasons(scored: _Scored, is_spam: bool) -> tuple[Reason, ...]:
     """The strongest reasons for the verdict first, then the strongest against it."""
     reasons = [_text_reason(scored.text), *scored.evidence]
@@ -179,9 +175,8 @@ def _top_reasons(scored: _Scored, is_spam: bool) -> tuple[Reason, ...]:
             )
         )
     sign = 1.0 if is_spam else -1.0
-    toward = sorted((r for r in reasons if sign * r.weight > 0), key=_strength)
-    against = sorted((r for r in reasons if sign * r.weight <= 0), key=_strength)
-    return tuple((toward + against)[:_MAX_REASONS])
+    reasons.sort(key=lambda r: (sign * r.weight <= 0, -abs(r.weight), r.code))
+    return tuple(reasons[:_MAX_REASONS])
 
 
 class Engine:
