@@ -30,7 +30,7 @@ from afterword.comments.store import Rejected, SiteRow, bad_input
 from afterword.comments.tokens import TokenError, Tokens
 from afterword.comments.writer import GroupWriter
 from afterword.db.models import Comment, CommentLike, Site
-from afterword.privacy.ip import anonymize_ip, current_hash_ip, ip_prefix, parse_ip
+from afterword.privacy.ip import current_hash_ip, ip_prefix, parse_ip
 from afterword.sites import spam_config
 from afterword.web.metrics import COMMENTS
 from afterword.web.ratelimit import RateLimiter
@@ -129,21 +129,19 @@ class CommentService:
         # One pooled connection for every read (Core, no ORM session: this runs for every
         # comment), given back before the spam engine and the writer take their own.
         with self._engine.connect() as conn:
-            site = store.find_site(conn, site_url)
-            if site is None:
-                raise Rejected(404, "unknown site")
+            site, url, thread = store.find_site_and_thread(conn, site_url, new.url)
             policy = Policy.of(site)
-            url = store.thread_url(site.url, new.url)
             fields = _clean_fields(new, policy)
             try:
                 seconds = self.tokens.seconds_since_render(new.token, site.id)
             except TokenError as exc:
                 raise bad_input(f"{exc}; reload the page and try again") from None
-            self._limit(f"comments:ip:{site.id}:{ip_prefix(visitor.ip) or visitor.ip}",
-                        policy.ip_per_minute)
+            prefix = ip_prefix(visitor.ip)
+            self._limit(f"comments:ip:{site.id}:{prefix or visitor.ip}", policy.ip_per_minute)
             self._limit(f"comments:thread:{site.id}:{url}", policy.thread_per_minute)
 
-            thread = store.get_or_create_thread(conn, site.id, url, new.title)
+            if thread is None:
+                thread = store.create_thread(conn, site.id, url, new.title)
             parent_id, root_id, depth = self._placement(conn, thread.id, new.parent, policy)
             rule = _site_rules(conn, site, thread, {
                 **fields, "ip": visitor.ip, "is_reply": parent_id is not None})
@@ -157,7 +155,7 @@ class CommentService:
         verdict = self._spam_engine().check(str(site.id), submission, spam_config(site))
         html = render(fields["text"])
         status = _decide(policy, verdict, fields["text"], html, rule.action == "hold", known)
-        anonymous = anonymize_ip(visitor.ip)
+        anonymous = prefix.partition("/")[0]  # the network address is the anonymised IP
         values = dict(
             site_id=site.id, thread_id=thread.id, parent_id=parent_id, root_id=root_id,
             depth=depth, status=status, author=fields["author"], email=fields["email"],

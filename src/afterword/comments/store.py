@@ -110,11 +110,42 @@ def find_thread(conn: Connection | Session, site_id: int, url: str) -> ThreadRow
     return ThreadRow(*row) if row else None
 
 
-def get_or_create_thread(conn: Connection, site_id: int, url: str, title: str) -> ThreadRow:
+# A new comment needs both, and they come in one statement.
+_SITE_AND_THREAD = text(
+    "SELECT sites.id, sites.url, sites.name, sites.settings, threads.id AS thread_id, "
+    "threads.title, threads.comment_count, threads.closed, threads.created_at FROM sites "
+    "LEFT JOIN threads ON threads.site_id = sites.id AND threads.url = :thread "
+    "WHERE sites.url = :site").columns(
+    id=Site.id.type, url=Site.url.type, name=Site.name.type, settings=Site.settings.type,
+    thread_id=Thread.id.type, title=Thread.title.type, comment_count=Thread.comment_count.type,
+    closed=Thread.closed.type, created_at=Thread.created_at.type)
+
+
+def find_site_and_thread(conn: Connection, site_url: str, article_url: str) -> tuple[
+        SiteRow, str, ThreadRow | None]:
+    """The site registered as ``site_url``, the canonical URL of its article ``article_url``
+    and that article's thread if it has one yet. Raises :class:`Rejected` for an unknown
+    site (404) or an article URL outside it (400)."""
+    try:
+        base = normalise_site_url(site_url)
+    except SiteError:
+        raise Rejected(404, "unknown site") from None
+    try:
+        url, bad = thread_url(base, article_url), None
+    except Rejected as exc:  # said only once the site is known to exist
+        url, bad = "", exc
+    row = conn.execute(_SITE_AND_THREAD, {"site": base, "thread": url}).first()
+    if row is None:
+        raise Rejected(404, "unknown site")
+    if bad is not None:
+        raise bad
+    thread = None if row.thread_id is None else ThreadRow(
+        row.thread_id, url, row.title, row.comment_count, row.closed, row.created_at)
+    return SiteRow(row.id, row.url, row.name, row.settings or {}), url, thread
+
+
+def create_thread(conn: Connection, site_id: int, url: str, title: str) -> ThreadRow:
     """The thread for ``url``, created (and committed) on its first comment."""
-    found = find_thread(conn, site_id, url)
-    if found:
-        return found
     try:
         conn.execute(insert(Thread).values(site_id=site_id, url=url, title=title[:300]))
         conn.commit()
