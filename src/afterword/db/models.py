@@ -206,6 +206,19 @@ class Comment(Base):
     likes: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CommentLike(Base):
+    """One reader's like of one comment. The reader is a keyed hash of their address and the
+    comment together, so a like cannot be linked to the reader's other likes or comments."""
+
+    __tablename__ = "comment_likes"
+
+    comment_id: Mapped[int] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True)
+    reader: Mapped[str] = mapped_column(String(64), primary_key=True,
+                                        comment="personal data (keyed)")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # Moderation queues read comments by status across sites, newest first or most likely spam
 # first; the comment pages' own indexes all lead with the thread or the site.
 Index("ix_comments_status_id", Comment.status, Comment.id)

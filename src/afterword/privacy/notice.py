@@ -86,6 +86,10 @@ def build_notice(session: Session, settings: Settings, site: Site) -> Notice:
              f"{_days(s.ip_hash_rotation_days)}, and hashes made with an older key are erased, "
              "so old and new hashes cannot be linked.",
              f"At most {_days(s.ip_hash_rotation_days)}.", ("comments.ip_hash",)),
+        Item("When you like a comment: a keyed hash of your IP address and that comment",
+             "So each reader counts once per comment, without a cookie. It cannot be linked "
+             "to your other likes or to your comments.", "As long as the comment is kept.",
+             ("comment_likes.reader",)),
         Item("Your browser's user agent and request headers (such as the referring page)",
              "Spam detection (with the rest of what the spam filter saw, kept so a "
              "moderator's correction can teach it).", f"Deleted after {meta}.",
