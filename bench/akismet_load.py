@@ -351,12 +351,12 @@ def door_costs(database: str, key: str, texts: list[tuple[str, str]],
             service._spam_engine = lambda: stand_in
             timings: dict[str, list[float]] = {"trivial": [], "check": []}
             for _ in range(passes):
-                for name in timings:
+                for name, values in timings.items():
                     started = time.process_time()
                     for _ in range(4):
                         await burst(name)
                     count = 4 * len(paths[name][1])
-                    timings[name].append((time.process_time() - started) / count * 1e6)
+                    values.append((time.process_time() - started) / count * 1e6)
             return timings
 
     timings = asyncio.run(measure())
