@@ -126,3 +126,19 @@ def test_logit_and_features_is_one_pass_with_the_same_answers(small_model):
     logit, vector = small_model.logit_and_features(text, normalize_text(text))
     assert logit == pytest.approx(small_model.logit_one(text), rel=1e-9)
     np.testing.assert_array_equal(vector.indices, small_model.features(text).indices)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+def test_character_ngrams_are_those_of_sklearn_char_wb(text):
+    """The vectorised n-gram hashing sees exactly the n-grams scikit-learn's char_wb does."""
+    import re
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from afterword.spam.model import _char_hashes
+
+    low = re.sub(r"\d", "0", text.lower())
+    analyse = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False)
+    expected = set(analyse.build_analyzer()(low))
+    assert len(set(_char_hashes(low).tolist())) == len(expected)

@@ -2,8 +2,9 @@
 
 Why this shape:
 
-* **Hashing, not a vocabulary.** Features are CRC-32 hashes of n-grams into a fixed space,
-  so the model is just a weight vector: small on disk, no vocabulary to load, and the same
+* **Hashing, not a vocabulary.** Features are hashes of words (CRC-32) and of character
+  n-grams (a polynomial hash computed for all n-grams of a text at once, in NumPy) into a
+  fixed space, so the model is just a weight vector: small on disk, no vocabulary to load, and the same
   feature indices can carry a per-site weight delta (see :meth:`BaseModel.features`), which
   is how the engine learns each site's taste on top of the shipped model.
 * **Normalised text.** Everything is computed on :func:`normalize_text` output, so
@@ -17,6 +18,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -24,6 +26,7 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +48,8 @@ _DIGIT = re.compile(r"\d")
 _PHONE = re.compile(r"(?<!\d)\+?\d[\d \-]{6,}\d(?!\d)")
 _MONEY = re.compile(r"[£$€¥₹]|\b(?:rp|usd|gbp|eur)\.? ?\d", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_MATHALNUM = re.compile("[\U0001d400-\U0001d7ff]")
+_COMBINING = re.compile("[\u0300-\u036f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,47 +63,18 @@ class FeatureVector:
         return float(weights[self.indices] @ self.values)
 
 
-def _signal_tokens(raw: str, norm: str) -> list[str]:
-    """Coarse facts about a text that n-grams see poorly: links, phone numbers, styling."""
-    tokens = []
-    urls = extract_urls(norm)
-    if urls:
-        tokens += ["url", f"url{min(len(urls), 3)}"]
-    if _EMAIL.search(norm):
-        tokens.append("email")
-    if _PHONE.search(norm):
-        tokens.append("phone")
-    if _MONEY.search(norm):
-        tokens.append("money")
-    letters = sum(c.isalpha() for c in raw)
-    if letters > 5 and sum(c.isupper() for c in raw) * 2 > letters:
-        tokens.append("caps")
-    if not raw.isascii():
-        if any("\U0001d400" <= c <= "\U0001d7ff" for c in raw):
-            tokens.append("mathalnum")
-        if any("\u0300" <= c <= "\u036f" for c in raw):
-            tokens.append("combining")
-        if unicodedata.normalize("NFKC", raw) != raw:
-            tokens.append("compat")
-    tokens.append(f"len{min(len(norm).bit_length(), 11)}")
-    digits = len(_DIGIT.findall(norm))
-    if digits:
-        tokens.append(f"dig{min(digits.bit_length(), 6)}")
-    return tokens
-
-
 _U64 = np.uint64
 _P = _U64(0x100000001B3)  # FNV-64 prime: a cheap polynomial rolling hash over code points
-_MIX = _U64(0xFF51AFD7ED558CCD)  # murmur3 finaliser constant
-_BLOCK_SEEDS = {"w:": 0, "c:": 1, "s:": 2}
-
-
-def _mix(h: np.ndarray, mask: int) -> np.ndarray:
-    """Spread a 64-bit hash over its low bits (murmur3 finaliser), then cut to the space."""
-    h = h ^ (h >> _U64(33))
-    h = h * _MIX
-    h = h ^ (h >> _U64(33))
-    return (h & _U64(mask)).astype(np.int64)
+_SEED = _U64(0xCBF29CE484222325)  # FNV-64 offset basis
+_MIX = _U64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, for multiplicative hashing
+_BLOCKS = np.arange(3, dtype=_U64)
+_GRAM_SEEDS = np.array([int(_SEED) * n % (1 << 64) for n in range(2, 6)], _U64)
+_WINDOWS = np.arange(MAX_CHARS + 2)[:, None] + np.arange(5)
+_POWERS = np.cumprod(np.r_[1, np.full(4, _P)].astype(_U64))  # P**0 .. P**4, modulo 2**64
+_BLOCK_WEIGHT = np.array([1.0, 1.0, 0.5])  # words, character n-grams, signal tokens
+_DIGITS = b"0123456789"
+_CAPITALS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS = _CAPITALS + _CAPITALS.lower()
 
 
 def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
@@ -107,35 +83,77 @@ def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
     )
 
 
-def _char_hashes(words: list[str]) -> np.ndarray:
+def _char_hashes(low: str) -> np.ndarray:
     """Hashes of all character 2..5-grams of each space-padded word (sklearn's char_wb).
 
-    Vectorised over the whole text: a long comment costs a few array operations, not a
+    Vectorised over the whole text: row i of a window matrix holds the five code points from
+    position i, and a running sum along the row of ``code * P**k`` is the polynomial hash of
+    every n-gram starting there. An n-gram counts when it stays inside one padded word, i.e.
+    reaches at most to the next space. A long comment costs a few array operations, not a
     Python loop per n-gram, which is what keeps the p99 of a check low.
     """
-    padded = "".join(f" {w} " for w in words)
-    codes = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32).astype(_U64)
-    lengths = np.fromiter((len(w) + 2 for w in words), np.int64, len(words))
-    seg_end = np.repeat(np.cumsum(lengths), lengths)
-    positions = np.arange(len(codes))
-    chunks = []
-    h = codes + _U64(0x9E3779B97F4A7C15)
-    for n in range(2, 6):
-        if len(h) <= 1:
-            break
-        h = h[:-1] * _P + codes[n - 1 :]
-        valid = positions[: len(h)] + n <= seg_end[: len(h)]
-        chunks.append(h[valid] + _U64(n))
-    if not chunks:
+    words = (_DIGIT.sub("0", low) if _DIGIT.search(low) else low).split()
+    if not words:
         return np.zeros(0, _U64)
-    return np.concatenate(chunks)
+    # Four spaces of tail so that every row of the window matrix exists.
+    padded = " " + " ".join(words) + "     "
+    codes = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32)
+    # The last row starts at the closing space: nothing of two characters or more fits there.
+    windows = codes[_WINDOWS[: len(codes) - 5]]
+    grams = np.cumsum(windows * _POWERS, axis=1)[:, 1:] + _GRAM_SEEDS
+    # An n-gram fits in its padded word when none of its inner characters is a space.
+    fits = np.logical_and.accumulate(windows[:, 1:4] != 32, axis=1)
+    return np.concatenate((grams[:, 0], grams[:, 1:][fits]))
 
 
-def _block(hashes: np.ndarray, prefix: str, weight: float, mask: int):
-    """Binary bag of hashed tokens, L2-normalised within its block."""
-    indices = np.unique(_mix(hashes * _U64(3) + _U64(_BLOCK_SEEDS[prefix]), mask))
-    values = np.full(len(indices), weight / max(len(indices), 1) ** 0.5)
-    return indices, values
+def _signal_tokens(raw: str, norm: str) -> list[str]:
+    """Coarse facts about a text that n-grams see poorly: links, phone numbers, styling."""
+    tokens = []
+    urls = extract_urls(norm) if "." in norm or "/" in norm else []  # a URL needs one
+    if urls:
+        tokens += ["url", f"url{min(len(urls), 3)}"]
+    if "@" in norm and _EMAIL.search(norm):
+        tokens.append("email")
+    if norm.isascii():
+        ascii_norm = norm.encode()
+        digits = len(ascii_norm) - len(ascii_norm.translate(None, _DIGITS))
+    else:
+        digits = len(_DIGIT.findall(norm))
+    if digits >= 8 and _PHONE.search(norm):  # the pattern needs eight digits at least
+        tokens.append("phone")
+    if _MONEY.search(norm):
+        tokens.append("money")
+    if _mostly_capitals(raw):
+        tokens.append("caps")
+    if not raw.isascii():
+        if _MATHALNUM.search(raw):
+            tokens.append("mathalnum")
+        if _COMBINING.search(raw):
+            tokens.append("combining")
+        if not unicodedata.is_normalized("NFKC", raw):
+            tokens.append("compat")
+    tokens.append(f"len{min(len(norm).bit_length(), 11)}")
+    if digits:
+        tokens.append(f"dig{min(digits.bit_length(), 6)}")
+    return tokens
+
+
+def _mostly_capitals(raw: str) -> bool:
+    """More than half of the letters (at least six) are capitals."""
+    if raw.isascii():
+        data = raw.encode()
+        letters = len(data) - len(data.translate(None, _LETTERS))
+        capitals = len(data) - len(data.translate(None, _CAPITALS))
+    else:
+        letters = sum(c.isalpha() for c in raw)
+        capitals = sum(c.isupper() for c in raw)
+    return letters > 5 and capitals * 2 > letters
+
+
+@functools.lru_cache(maxsize=64)
+def _signal_hash(token: str) -> int:
+    """Signal tokens are few and repeat on every text: hash each once."""
+    return zlib.crc32(token.encode())
 
 
 def _hashed_features(
@@ -143,22 +161,32 @@ def _hashed_features(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(indices, values) of one text; indices may repeat across blocks (values then add).
 
-    ``normalized`` lets a caller that already ran :func:`normalize_text` on ``raw`` skip the
-    second pass (only the first ``MAX_CHARS`` of it are used).
+    Three blocks, each a binary bag L2-normalised within itself: words and word pairs,
+    character n-grams, signal tokens (at half weight). ``normalized`` lets a caller that
+    already ran :func:`normalize_text` on ``raw`` skip the second pass (only the first
+    ``MAX_CHARS`` of it are used).
     """
     raw = raw[:MAX_CHARS]
     norm = normalize_text(raw) if normalized is None else normalized[:MAX_CHARS]
-    low = norm.lower()
-    mask = (1 << n_bits) - 1
-
+    low = norm.lower()[:MAX_CHARS]  # lower-casing can lengthen a text a little
     words = _WORD.findall(low)
-    word_grams = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-    blocks = [
-        _block(_token_hashes(word_grams), "w:", 1.0, mask),
-        _block(_char_hashes(_DIGIT.sub("0", low).split()), "c:", 1.0, mask),
-        _block(_token_hashes(_signal_tokens(raw, norm)), "s:", 0.5, mask),
-    ]
-    return (np.concatenate([b[0] for b in blocks]), np.concatenate([b[1] for b in blocks]))
+    blocks = (
+        _token_hashes(words + [f"{a} {b}" for a, b in pairwise(words)]),
+        _char_hashes(low),
+        np.fromiter(map(_signal_hash, _signal_tokens(raw, norm)), _U64),
+    )
+    block = np.repeat(_BLOCKS, [len(b) for b in blocks])
+    # Multiplicative (Fibonacci) hashing: the top bits of the product depend on every bit of
+    # the hash. One sort for all blocks: the block number sits above the index, so a word
+    # and an n-gram in the same bucket stay two features, while repeats within a block
+    # collapse (binary bags).
+    h = (np.concatenate(blocks) + block) * _MIX
+    keys = (h >> _U64(64 - n_bits)) | (block << _U64(n_bits))
+    keys.sort()
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))].astype(np.int64)
+    block = keys >> n_bits
+    scale = _BLOCK_WEIGHT / np.sqrt(np.maximum(np.bincount(block, minlength=3), 1))
+    return keys & ((1 << n_bits) - 1), scale[block]
 
 
 class BaseModel:
