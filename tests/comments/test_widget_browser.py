@@ -239,6 +239,21 @@ def test_reply_inline_nests_under_parent(tab, server):
                              child.get_attribute("id")) == parent.get_attribute("id")
 
 
+def test_like_counts_once_per_reader(tab, server):
+    tab.open(server.article())
+    tab.post("Parent words")
+    like = tab.comment("Parent words").locator("button[aria-label^='Like']")
+    assert like.inner_text() == "\u2665 0"
+    like.click()
+    tab.page.wait_for_function("(b) => b.getAttribute('aria-pressed') === 'true'",
+                               arg=like.element_handle())
+    assert like.inner_text() == "\u2665 1"
+    like.click()  # the same reader again: still one
+    tab.page.reload()
+    assert tab.comment("Parent words").locator("button[aria-label='Like (1)']").inner_text() == (
+        "\u2665 1")
+
+
 def test_edit_and_delete_own_comment_only(tab, browser, server):
     tab.open(server.article())
     tab.post("Tpyo here")

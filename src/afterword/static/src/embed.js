@@ -256,6 +256,21 @@
       actions.append(el("button", {type: "button", text: t.reply, "aria-label": t.replyTo.replace("{name}", name),
         onclick: function () { self.openReply(c, node); }}));
     }
+    if (!pending) {
+      // One like per reader: the server counts it once, however often this is pressed.
+      var like = el("button", {type: "button"}), show = function (n) {
+        like.textContent = "\u2665 " + n;
+        like.setAttribute("aria-label", t.like + " (" + n + ")");
+      };
+      show(c.likes);
+      like.onclick = function () {
+        self.api("POST", "comments/" + c.id + "/like").then(function (r) {
+          show(r.likes);
+          like.setAttribute("aria-pressed", "true");
+        }, function (err) { self.say(err.message); });
+      };
+      actions.append(like);
+    }
     if (mine) {
       actions.append(
         el("button", {type: "button", text: t.edit, onclick: function () { self.edit(c, node, body); }}),
