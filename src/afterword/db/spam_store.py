@@ -105,7 +105,10 @@ class SqlStateStore:
         self._lock = threading.Lock()  # guards the buffer below
         self._flushing = threading.Lock()  # one flush at a time, in commit order
         self._rows: list[tuple[str, str, str, float]] = []
+        # This process's events not yet in the database, by key: those buffered, and those
+        # being written (dropped in one go once committed).
         self._pending: dict[tuple[str, str, str], list[float]] = {}
+        self._inflight: dict[tuple[str, str, str], list[float]] = {}
         self._due = threading.Event()  # set when the buffer holds rows: wakes the flusher
         self._hurry = threading.Event()  # set when it holds FLUSH_ROWS: no need to wait
         self._flusher: threading.Thread | None = None
@@ -190,12 +193,15 @@ class SqlStateStore:
                 blobs[-1 - i] = _bytes(value)
             else:
                 tallies[i] = int(n)
-        if self._pending:
+        if self._pending or self._inflight:
             with self._lock:
                 for i, (kind, key, since) in enumerate(counts):
-                    stamps = self._pending.get((site, kind, key))  # type: ignore[arg-type]
-                    if stamps:
-                        mine = sum(1 for t in stamps if t >= since)
+                    mine = 0
+                    for unwritten in (self._pending, self._inflight):
+                        stamps = unwritten.get((site, kind, key))
+                        if stamps:
+                            mine += sum(1 for t in stamps if t >= since)
+                    if mine:
                         tallies[i] = min(COUNT_CAP, tallies[i] + mine)
         return blobs, tallies
 
@@ -228,23 +234,16 @@ class SqlStateStore:
         with self._flushing:
             with self._lock:
                 rows, self._rows = self._rows, []
+                self._inflight, self._pending = self._pending, {}
                 self._due.clear()
             if not rows:
                 return
             try:
                 self._insert(rows)
             finally:
-                self._forget(rows)
-
-    def _forget(self, rows: list[tuple[str, str, str, float]]) -> None:
-        """Committed (or given up): from now on only the database counts them."""
-        with self._lock:
-            for site, kind, key, ts in rows:
-                stamps = self._pending.get((site, kind, key))
-                if stamps:
-                    stamps.remove(ts)
-                    if not stamps:
-                        del self._pending[(site, kind, key)]
+                # Committed (or given up): from now on only the database counts them.
+                with self._lock:
+                    self._inflight = {}
 
     def _flush_loop(self) -> None:
         while not self._closed:
