@@ -126,6 +126,12 @@ async def post_load(base: str, path: str, make_body, seconds: float,
     return done, elapsed, latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 CHROMIUM = "/usr/bin/chromium"
 OPENS = 8
 
@@ -371,21 +377,26 @@ def run(folder: Path, isso: str) -> tuple[dict[str, float], dict[str, float]]:
         def their_body(w: int, n: int) -> dict:
             return {"author": f"Writer {w}", "text": TEXT.format(w=w, i=n), "title": "Post"}
 
-        loads = ((ours, a_base, "/api/v1/comments", our_body),
-                 (theirs, i_base, "/new?uri=%2Fpost%2F0", their_body))
-        totals = {id(out): [0, 0.0, []] for out, *_ in loads}
+        loads = ((ours, a_base, "/api/v1/comments", our_body, aw.proc.pid),
+                 (theirs, i_base, "/new?uri=%2Fpost%2F0", their_body, small.proc.pid))
+        totals = {id(out): [0, 0.0, [], 0.0] for out, *_ in loads}
         for _ in range(2):  # alternate halves, again so both meet the same load
-            for out, base, path, body in loads:
+            for out, base, path, body, pid in loads:
+                cpu = cpu_seconds(pid)
                 done, elapsed, lat = asyncio.run(post_load(base, path, body, POST_SECONDS / 2))
                 total = totals[id(out)]
                 total[0] += done
                 total[1] += elapsed
                 total[2] += lat
+                total[3] += cpu_seconds(pid) - cpu
         for out, *_ in loads:
-            done, elapsed, lat = totals[id(out)]
+            done, elapsed, lat, cpu = totals[id(out)]
             out["post_rate"], out["post_p50"], out["post_p99"] = (
                 round(done / elapsed), pct(lat, .5), pct(lat, .99))
             out["post_answered"] = done
+            # The server's own CPU per answer (all its threads): unlike the rate, this hardly
+            # moves with what else the machine runs. Afterword's includes the spam engine.
+            out["post_cpu"] = cpu / done * 1000
     ours["post_stored"] = aw.stored_posts()
     return ours, theirs
 
@@ -408,6 +419,7 @@ def report(ours: dict[str, float], isso: dict[str, float], command: str) -> str:
          ">= 3x Isso"),
         ("… latency p50", "post_p50", ms, ""),
         ("… latency p99", "post_p99", ms, ""),
+        ("… server CPU per comment (all threads)", "post_cpu", ms, ""),
     ]
     lines = [
         "# Comment service vs Isso 0.14 (same machine, same run)", "",
@@ -422,7 +434,9 @@ def report(ours: dict[str, float], isso: dict[str, float], command: str) -> str:
         f"Writes: {CONNECTIONS} concurrent connections, {POST_SECONDS:.0f} s per server in two "
         "alternating halves; Afterword "
         "runs every comment through the spam engine and commits it (SQLite WAL, "
-        "synchronous=FULL) before answering. Isso gets a fresh database per thread size "
+        "synchronous=FULL) before answering; each server's CPU time (from /proc) over the "
+        "write test, divided by its answers, gives its CPU per comment. "
+        "Isso gets a fresh database per thread size "
         "(it has no index on a comment's thread); Afterword keeps every thread in one.", "",
         "| measure | Afterword | Isso 0.14 | ratio | target |", "|---|---|---|---|---|"]
     for label, key, fmt, target in rows:
