@@ -186,8 +186,8 @@ def parse_wrk(output: str) -> dict[str, float]:
     return result
 
 
-def server_cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the server process and all its descendants (the uvicorn
+def server_cpu_seconds(pid: int) -> dict[int, float]:
+    """User + system CPU time of the server process and each of its descendants (the uvicorn
     supervisor and its workers), from /proc: what the server spent, whoever else is busy."""
     ppid: dict[int, int] = {}
     cpu: dict[int, float] = {}
@@ -201,23 +201,28 @@ def server_cpu_seconds(pid: int) -> float:
         proc = int(stat.parent.name)
         ppid[proc] = int(fields[1])
         cpu[proc] = (int(fields[11]) + int(fields[12])) / tick
-    total, todo = 0.0, [pid]
+    spent, todo = {}, [pid]
     while todo:
         proc = todo.pop()
-        total += cpu.get(proc, 0.0)
+        spent[proc] = cpu.get(proc, 0.0)
         todo += [child for child, parent in ppid.items() if parent == proc]
-    return total
+    return spent
 
 
 def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int,
             server_pid: int) -> dict:
-    """One wrk run; adds ``cpu_us``, the server's CPU microseconds per answered request."""
+    """One wrk run; adds ``cpu_us``, the server's CPU microseconds per answered request, and
+    ``busiest``, the share of that CPU spent by the busiest process (with several workers:
+    how evenly the kernel spread wrk's keep-alive connections over them)."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
            "-s", str(script), url]
     before = server_cpu_seconds(server_pid)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     result = parse_wrk(out)
-    result["cpu_us"] = (server_cpu_seconds(server_pid) - before) / result["requests"] * 1e6
+    after = server_cpu_seconds(server_pid)
+    spent = [after[proc] - before.get(proc, 0.0) for proc in after]
+    result["cpu_us"] = sum(spent) / result["requests"] * 1e6
+    result["busiest"] = max(spent) / sum(spent) if sum(spent) else 1.0
     return result
 
 
@@ -482,6 +487,11 @@ def main() -> None:
         f"{'met' if p99 < 25 else 'NOT met'}).",
         f"- {record_line}: {'every check recorded' if complete else 'MISMATCH'}; "
         f"{spam:,} of them spam.",
+        *([f"- busiest of the {args.workers} workers' share of the server's CPU, by round: "
+           + "; ".join(f"{name} " + ", ".join(f"{r['busiest']:.0%}" for r in rounds[name])
+                       for name in rounds)
+           + " (keep-alive connections stay with the worker that accepted them)."]
+          if args.workers > 1 else []),
         "",
         "Where a check's time goes, in process on the same comments (median of 5 passes, "
         "microseconds per check):",
