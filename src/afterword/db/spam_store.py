@@ -100,6 +100,7 @@ class SqlStateStore:
         # SQLite readers: one connection per thread, kept out of the pool. A pool checkout
         # costs as much as the read itself; a read-only SQLite connection costs nothing idle.
         self._readers = threading.local()
+        self._writer: Any = None  # SQLite: the flushes' own connection, made on first use
         self._blob_null = "CAST(NULL AS BLOB)" if self._sqlite else "CAST(NULL AS BYTEA)"
         self._sql: dict[Any, str] = {}
         self._lock = threading.Lock()  # guards the buffer below
@@ -267,23 +268,38 @@ class SqlStateStore:
         if reader is not None:
             self._readers.conn = None
             reader.close()
+        with self._flushing:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         _open_stores.discard(self)
 
     def _insert(self, rows: list[tuple[str, str, str, float]]) -> None:
-        conn = self._engine.raw_connection()
-        try:
-            cursor = conn.cursor()
-            if self._sqlite:
-                cursor.execute("PRAGMA synchronous=NORMAL")
+        if not self._sqlite:
+            conn = self._engine.raw_connection()
             try:
+                cursor = conn.cursor()
                 cursor.executemany(self._p(_INSERT_EVENT), rows)
                 conn.commit()
-            finally:
-                if self._sqlite:
-                    cursor.execute("PRAGMA synchronous=FULL")
                 cursor.close()
+            finally:
+                conn.close()
+            return
+        # SQLite: one connection of its own (flushes take turns), set up once, whose page
+        # cache stays warm from one flush to the next.
+        if self._writer is None:
+            self._writer = self._engine.raw_connection()
+            self._writer.detach()
+            self._writer.cursor().execute("PRAGMA synchronous=NORMAL")
+        cursor = self._writer.cursor()
+        try:
+            cursor.executemany(_INSERT_EVENT, rows)
+            self._writer.commit()
+        except Exception:
+            self._writer.rollback()
+            raise
         finally:
-            conn.close()
+            cursor.close()
 
     def update(
         self, site: str, name: str, fn: Callable[[bytes | None], bytes | None]
