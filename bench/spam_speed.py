@@ -8,6 +8,8 @@ Measures, in one run on the same texts:
 * the text model alone (``BaseModel.logit_one``),
 * the whole ``Engine.check`` with the in-process ``MemoryStore``,
 * the whole ``Engine.check`` with ``SqlStateStore`` on a SQLite file (WAL, as deployed),
+* the same two with the text model replaced by a constant: what the engine itself costs
+  (rules, fingerprints, state, reasons), the part the text model's speed does not decide,
 
 each one comment at a time (p50, p99 from per-call timings; comments per second from the
 total), with behaviour recorded as in production (``observe=True``) and one site in ten
@@ -37,7 +39,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+import numpy as np
+
 from afterword.spam import Engine, MemoryStore, Submission, load_base_model
+from afterword.spam.model import FeatureVector
 from afterword.spam.normalize import extract_urls, normalize_text
 
 FALLBACK = [
@@ -94,14 +99,23 @@ def _summary(samples: list[int]) -> dict:
     }
 
 
-def timed(configs: dict[str, Callable[[str, Submission], object]], work, warmup: int = 300):
+def timed(
+    configs: dict[str, Callable[[str, Submission], object]],
+    work,
+    warmup: int = 300,
+    settle: dict[str, Callable[[], object]] | None = None,
+):
     """Wall-clock and CPU time of each call, configurations interleaved in chunks.
 
     On a shared machine the wall clock also counts the time other processes held the core;
     the process's CPU time does not (it does count the SQL store's flush thread), so it is
     the fairer "one core" figure. Both are reported. Interleaving the configurations in
     chunks of 250 checks spreads the machine's changing load evenly over all of them.
+    ``settle`` finishes a configuration's background work (the SQL store's buffered writes)
+    after each of its chunks and counts it in the chunk's last call, so that work is charged
+    to its own configuration, not to whichever ran next.
     """
+    settle = settle or {}
     for fn in configs.values():
         for site, sub in work[:warmup]:
             fn(site, sub)
@@ -115,7 +129,19 @@ def timed(configs: dict[str, Callable[[str, Submission], object]], work, warmup:
                 fn(site, sub)
                 cpus[name].append(cpu() - c)
                 walls[name].append(wall() - w)
+            if name in settle:
+                w, c = wall(), cpu()
+                settle[name]()
+                cpus[name][-1] += cpu() - c
+                walls[name][-1] += wall() - w
     return {name: {"wall": _summary(walls[name]), "cpu": _summary(cpus[name])} for name in configs}
+
+
+class ConstantText:
+    """A text model that costs nothing, to time the engine around it."""
+
+    def logit_and_features(self, text: str, normalized: str | None = None):
+        return 0.0, FeatureVector(np.zeros(0, np.int64), np.zeros(0))
 
 
 def teach(engine: Engine, work) -> None:
@@ -184,10 +210,13 @@ def main() -> None:
     model = load_base_model()
     memory = Engine(MemoryStore(), model=model)
     teach(memory, work)
+    bare_memory = Engine(MemoryStore(), model=ConstantText())
+    teach(bare_memory, work)
     with tempfile.TemporaryDirectory() as folder:
-        store = sql_store(folder)
-        sql = Engine(store, model=model)
+        store, bare_store = sql_store(f"{folder}/a"), sql_store(f"{folder}/b")
+        sql, bare_sql = Engine(store, model=model), Engine(bare_store, model=ConstantText())
         teach(sql, work)
+        teach(bare_sql, work)
         results = timed(
             {
                 "baseline: normalise + count links": lambda _s, sub: (
@@ -196,10 +225,17 @@ def main() -> None:
                 "text model alone (logit_one)": lambda _s, sub: model.logit_one(sub.content),
                 "Engine.check, MemoryStore": memory.check,
                 "Engine.check, SqlStateStore on SQLite": sql.check,
+                "engine without the text model, MemoryStore": bare_memory.check,
+                "engine without the text model, SqlStateStore on SQLite": bare_sql.check,
             },
             work,
+            settle={
+                "Engine.check, SqlStateStore on SQLite": store.flush,
+                "engine without the text model, SqlStateStore on SQLite": bare_store.flush,
+            },
         )
         store.close()
+        bare_store.close()
     cold = probe(_PROBE)
     bare = probe(_BARE)
     loads = load_time()
