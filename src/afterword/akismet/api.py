@@ -33,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 
 from afterword.akismet.forms import Fields, parse_form
 from afterword.akismet.keys import KeyInfo, blog_matches, key_from_host
-from afterword.akismet.service import AkismetService
+from afterword.akismet.service import AkismetService, warmed_up
 from afterword.akismet.stats import month_bounds, since_of, totals
 from afterword.sites import SiteError
 
@@ -291,7 +291,10 @@ async def comment_check(request: Request, fields: Fields) -> Response:
     refused = _over_limit(request, info)
     if refused is not None:
         return refused
-    checked = service.check(info, fields)
+    if warmed_up():
+        checked = service.check(info, fields)
+    else:  # the first check loads the engine: a second or more the loop must not stand still
+        checked = await run_in_threadpool(service.check, info, fields)
     headers = {"X-akismet-guid": checked.guid}
     if checked.verdict.discard:
         headers["X-akismet-pro-tip"] = "discard"

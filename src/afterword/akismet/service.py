@@ -24,7 +24,7 @@ from afterword.db.models import SpamCheck
 from afterword.privacy.ip import anonymize_ip
 from afterword.web.metrics import CHECKS
 
-__all__ = ["AkismetService", "Checked", "content_key"]
+__all__ = ["AkismetService", "Checked", "content_key", "warmed_up"]
 
 # How long a report by guid waits for a check record another worker has not written yet.
 _GUID_WAIT = 2.0
@@ -35,14 +35,20 @@ _COUNTED = {verdict: CHECKS.labels(verdict=verdict) for verdict in ("discard", "
 _frozen = False
 
 
+def warmed_up() -> bool:
+    """Whether this process has answered a check: the engine's modules and model are loaded
+    (a second or more of work for the first check) and the long-lived objects frozen."""
+    return _frozen
+
+
 def _freeze_long_lived() -> None:
     """Take what exists after the first check (the model above all: ~180,000 objects) out of
     the garbage collector's full passes. Each full pass re-scanned them all, 60-90 ms during
     which every request in flight waited: a latency spike every few thousand checks."""
     global _frozen
-    _frozen = True
     gc.collect()
     gc.freeze()
+    _frozen = True
 
 
 def content_key(submission: Any) -> str:
