@@ -130,6 +130,12 @@ def hashed(site: str, kind: str, value: str) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
+def _event_key(site: str, kind: str, value: str) -> str:
+    # 48 bits: ample within one site, kind and hour, and a shorter key makes each event row
+    # cheaper to index (about a fifth of its write on SQLite).
+    return hashed(site, kind, value)[:12]
+
+
 def _ramp(n: int, start: int, per_doubling: float, cap: float) -> float:
     """0 below ``start``, then ``per_doubling`` more log-odds each time ``n`` doubles."""
     if n < start:
@@ -244,9 +250,9 @@ class Behaviour:
         hashed_text = simhash(token_hashes(words)) if len(words) >= MIN_WORDS else None
         identity = f"{sub.permalink}\x00{sub.author}\x00{email}\x00{facts.text}"
         return cls(
-            same=hashed(site, SAME, identity),
-            network=hashed(site, NETWORK, facts.network) if facts.network else "",
-            email=hashed(site, EMAIL, email) if facts.email_domain else "",
+            same=_event_key(site, SAME, identity),
+            network=_event_key(site, NETWORK, facts.network) if facts.network else "",
+            email=_event_key(site, EMAIL, email) if facts.email_domain else "",
             fingerprint=hashed_text,
             text=text_keys(hashed_text) if hashed_text is not None else (),
             # Name and address together, as WordPress does: an address alone is easy to borrow.
