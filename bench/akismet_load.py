@@ -152,6 +152,21 @@ def commit() -> str:
                                                                   else "")
 
 
+def serving() -> str:
+    """The event loop and HTTP parser uvicorn picks here ("auto" takes the fast ones when
+    they are installed, as they are with uvicorn[standard])."""
+    import uvicorn
+
+    async def nothing(scope: dict, receive: object, send: object) -> None:
+        return None
+
+    config = uvicorn.Config(nothing, log_config=None)
+    config.load()
+    loop = config.get_loop_factory()
+    return (f"{loop.__module__ if loop else 'asyncio'} loop, "
+            f"{config.http_protocol_class.__name__}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -463,9 +478,10 @@ def main() -> None:
         "# Akismet comment-check under load",
         "",
         f"Command: `.venv/bin/python bench/akismet_load.py --seconds {args.seconds} "
-        f"--rounds {args.rounds}` (wrk -t{args.threads} -c{args.connections}, "
-        f"{args.workers} uvicorn worker(s), SQLite WAL; medians of {args.rounds} alternating rounds "
-        f"of {args.seconds} s per endpoint).",
+        f"--rounds {args.rounds} --workers {args.workers}` (wrk -t{args.threads} "
+        f"-c{args.connections}; {args.workers} uvicorn worker(s) with {serving()}, log level "
+        f"warning (no access log lines), SQLite WAL, the site's rate limit lifted; medians of "
+        f"{args.rounds} alternating rounds of {args.seconds} s per endpoint).",
         "",
         f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; load generator on the "
