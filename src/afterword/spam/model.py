@@ -95,10 +95,10 @@ def _char_hashes(low: str) -> np.ndarray:
     words = (_DIGIT.sub("0", low) if _DIGIT.search(low) else low).split()
     if not words:
         return np.zeros(0, _U64)
-    # Four spaces of tail so that every row of the window matrix exists.
+    # The last word's closing space, then four more so that every window is whole.
     padded = " " + " ".join(words) + "     "
     codes = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32)
-    # The last row starts at the closing space: nothing of two characters or more fits there.
+    # Rows start before the closing space: from it, nothing of two characters fits.
     windows = codes[_WINDOWS[: len(codes) - 5]]
     grams = np.cumsum(windows * _POWERS, axis=1)[:, 1:] + _GRAM_SEEDS
     # An n-gram fits in its padded word when none of its inner characters is a space.
