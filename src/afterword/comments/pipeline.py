@@ -265,7 +265,7 @@ class CommentService:
         comment.edited_at = datetime.now(UTC)
         comment.spam_probability = verdict.probability
         comment.spam_reasons = [_reason(r) for r in verdict.reasons]
-        comment.spam_submission = _recordable(submission, comment.ip)
+        comment.spam_submission = _recordable(submission, submission.user_ip)  # recorded anonymised
         if verdict.is_spam:
             store.set_status(session, comment, "spam")
         elif comment.status == "published" and (
@@ -342,7 +342,9 @@ _KNOWN = text("SELECT 1 FROM comments WHERE site_id = :site AND email = :email "
 
 
 def _known_author(conn: Connection, site_id: int, email: str) -> bool:
-    return bool(email) and conn.execute(_KNOWN, {"site": site_id, "email": email}).first() is not None
+    if not email:
+        return False
+    return conn.execute(_KNOWN, {"site": site_id, "email": email}).first() is not None
 
 
 def _subscribe_replies(sessions: sessionmaker[Session], comment_id: int, email: str) -> None:
