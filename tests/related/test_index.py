@@ -99,14 +99,20 @@ def test_cjk_articles_find_each_other():
     assert index.related("zh1", Options(limit=1, min_score=0))[0].key == "zh2"
 
 
-def test_additions_folded_into_the_main_segment_keep_working():
+def test_additions_folded_into_the_main_segment_in_the_background_lose_nothing():
     index = RelatedIndex(merge_fraction=0.0, min_merge=3)
     index.rebuild(site())
-    for i in range(5):  # crosses the merge threshold once
+    for i in range(4):  # the fourth crosses the merge threshold: a merge starts
         index.add(Doc(key=f"https://s.example/late/{i}", title="Stout brewing",
                       body=f"stout brewing malt yeast ale brewery pint hops late{i}"))
+    # Made while the merge may still run: they must survive the swap either way.
     index.remove("https://s.example/beer/0")
+    index.add(Doc(key="https://s.example/late/9", title="Stout brewing",
+                  body="stout brewing malt yeast ale brewery pint hops late9"))
+    assert index.related("https://s.example/late/0", Options(limit=10))
+    index.wait_for_merge(timeout=30)
     assert len(index) == 90 - 1 + 5
     hits = {h.key for h in index.related("https://s.example/late/0", Options(limit=10))}
-    assert "https://s.example/late/1" in hits
+    assert {"https://s.example/late/1", "https://s.example/late/9"} <= hits
     assert "https://s.example/beer/0" not in hits
+    assert "https://s.example/late/0" not in hits

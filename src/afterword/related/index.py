@@ -91,6 +91,8 @@ class RelatedIndex:
         self.merge_fraction = merge_fraction
         self.min_merge = min_merge
         self.version = 0
+        self._generation = 0  # bumped by rebuild(): a merge of an older state is dropped
+        self._merging: threading.Thread | None = None
         self._build([])
 
     # ----- building -------------------------------------------------------------------
@@ -113,6 +115,7 @@ class RelatedIndex:
                      @ weighted).tocsr()
         del weighted
         self.cols = self.rows.tocsc()
+        self._slot = np.full(self.rows.shape[1], -1, dtype=np.int64)
         self.components = _fit_lsa(self.rows)
         self.latent = self._project(self.rows)
         # Only what ranking needs is kept: the text itself stays in the database.
@@ -120,11 +123,14 @@ class RelatedIndex:
         self.position = {d.key: i for i, d in enumerate(docs)}
         self.alive = np.ones(n, dtype=bool)
         self.tagsets = [frozenset(t.lower() for t in d.tags) for d in docs]
+        self.stamps = np.array([_ts(d.published) for d in docs], dtype=np.float64)
         # Delta: articles added since the build, as sparse rows against the same vocabulary.
         self.delta_docs: list[Doc] = []
         self.delta_rows: list[sp.csr_matrix] = []
         self.delta_latent: list[np.ndarray] = []
         self.delta_raw: list[Counter[str]] = []
+        self._delta_stack: tuple[sp.csr_matrix, sp.csc_matrix] | None = None
+        self._delta_latent = np.zeros((0, self.latent.shape[1]), np.float32)
 
     def _project(self, rows: sp.csr_matrix) -> np.ndarray:
         if self.components is None:
@@ -153,6 +159,7 @@ class RelatedIndex:
     def rebuild(self, docs: list[Doc]) -> None:
         with self._lock:
             self._build(docs)
+            self._generation += 1
             self.version += 1
 
     def add(self, doc: Doc) -> None:
@@ -165,9 +172,21 @@ class RelatedIndex:
             self.delta_rows.append(row)
             self.delta_latent.append(self._project(row)[0])
             self.delta_raw.append(counts)
+            self._delta_stack = None
             self.version += 1
-            if len(self.delta_docs) > max(self.min_merge, self.merge_fraction * len(self.docs)):
-                self._merge()
+            if self._merging is None and len(self.delta_docs) > max(
+                    self.min_merge, self.merge_fraction * len(self.docs)):
+                # Folding 10% into 100,000 articles takes seconds: readers (and this
+                # caller) keep using the main index plus the delta until it is swapped in.
+                self._merging = threading.Thread(target=self._merge, args=(self._generation,),
+                                                 name="related-merge", daemon=True)
+                self._merging.start()
+
+    def wait_for_merge(self, timeout: float | None = None) -> None:
+        """Return once a background merge, if one is running, has been swapped in."""
+        merging = self._merging
+        if merging is not None:
+            merging.join(timeout)
 
     def remove(self, key: str) -> bool:
         with self._lock:
@@ -185,18 +204,48 @@ class RelatedIndex:
             if d.key == key:
                 for lst in (self.delta_docs, self.delta_rows, self.delta_latent, self.delta_raw):
                     del lst[j]
+                self._delta_stack = None
                 return True
         return False
 
-    def _merge(self) -> None:
-        keep = np.flatnonzero(self.alive)
-        vocab = dict(self.vocab)
-        delta = _tf_matrix(self.delta_raw, vocab)
-        main = (sp.diags(self.norms[keep].astype(np.float32)) @ self.rows[keep]
-                @ sp.diags(1.0 / self.idf)).tocsr()
-        main.resize((len(keep), len(vocab)))
-        tf = sp.vstack([main, delta]).tocsr()
-        self._build([self.docs[i] for i in keep] + self.delta_docs, tf, vocab)
+    def _merge(self, generation: int) -> None:
+        """Fold the delta into a new main segment, off the lock, and swap it in."""
+        try:
+            with self._lock:  # a snapshot; _build replaces arrays, it never edits them
+                keep = np.flatnonzero(self.alive)
+                docs = [self.docs[i] for i in keep] + list(self.delta_docs)
+                raw, vocab = list(self.delta_raw), dict(self.vocab)
+                rows, norms, idf = self.rows, self.norms, self.idf
+            delta = _tf_matrix(raw, vocab)
+            main = (sp.diags(norms[keep].astype(np.float32)) @ rows[keep]
+                    @ sp.diags(1.0 / idf)).tocsr()
+            main.resize((len(keep), len(vocab)))
+            fresh = RelatedIndex.__new__(RelatedIndex)
+            fresh._build(docs, sp.vstack([main, delta]).tocsr(), vocab)
+            with self._lock:
+                if generation == self._generation:
+                    self._swap_in(fresh, docs)
+        finally:
+            self._merging = None
+
+    def _swap_in(self, fresh: RelatedIndex, merged: list[Doc]) -> None:
+        """Adopt ``fresh`` (built from ``merged``), replaying what changed during the merge."""
+        live = {id(self.docs[i]) for i in self.position.values()}
+        live.update(id(d) for d in self.delta_docs)
+        for i, doc in enumerate(merged):  # removed or replaced since the snapshot
+            if id(doc) not in live:
+                fresh.alive[i] = False
+                del fresh.position[doc.key]
+        taken = {id(d) for d in merged}
+        for doc, counts in zip(self.delta_docs, self.delta_raw, strict=True):
+            if id(doc) not in taken:  # added since the snapshot: re-weighted for fresh
+                row = fresh._vector(counts)
+                fresh.delta_docs.append(doc)
+                fresh.delta_rows.append(row)
+                fresh.delta_latent.append(fresh._project(row)[0])
+                fresh.delta_raw.append(counts)
+        self.__dict__.update(fresh.__dict__)
+        self.version += 1
 
     def __len__(self) -> int:
         return int(self.alive.sum()) + len(self.delta_docs)
@@ -222,51 +271,73 @@ class RelatedIndex:
             row = self._vector(_terms(doc))
             return self._query(row, self._project(row)[0], doc, options)
 
-    def _all_rows(self, idx: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    def _delta(self) -> tuple[sp.csr_matrix, sp.csc_matrix, np.ndarray]:
+        """The delta's rows (and columns) and LSA vectors stacked, redone after a change."""
+        if self._delta_stack is None:
+            width = self.rows.shape[1]
+            rows = (sp.vstack(self.delta_rows).tocsr() if self.delta_rows
+                    else sp.csr_matrix((0, width), dtype=np.float32))
+            self._delta_stack = (rows, rows.tocsc())
+            self._delta_latent = (np.vstack(self.delta_latent) if self.delta_latent
+                                  else np.zeros((0, self.latent.shape[1]), np.float32))
+        return *self._delta_stack, self._delta_latent
+
+    def _gather_rows(self, ids: np.ndarray) -> _Entries:
+        """The non-zero entries of articles ``ids`` (main and delta positions), by position."""
         n = len(self.docs)
-        main = idx[idx < n]
-        parts = [self.rows[main]] + [self.delta_rows[k - n] for k in idx[idx >= n]]
-        lat = [self.latent[main]] + [self.delta_latent[k - n][None, :] for k in idx[idx >= n]]
-        # keep the caller's order: main rows first then delta rows, as idx is sorted
-        return sp.vstack(parts).tocsr(), np.vstack(lat)
+        in_main = ids < n
+        if in_main.all():
+            return _gather(self.rows, ids)
+        delta = self._delta()[0]
+        parts = []
+        for where, source, offset in ((np.flatnonzero(in_main), self.rows, 0),
+                                      (np.flatnonzero(~in_main), delta, n)):
+            seg, ind, val = _gather(source, ids[where] - offset)
+            parts.append((where[seg], ind, val))
+        seg, ind, val = (np.concatenate(x) for x in zip(*parts))
+        order = np.argsort(seg, kind="stable")
+        return seg[order], ind[order], val[order]
 
     def _query(self, row: sp.csr_matrix, z: np.ndarray, doc: Doc, opt: Options) -> list[Hit]:
         n, m = len(self.docs), len(self.delta_docs)
         if n + m == 0:
             return []
         a = LEXICAL_SHARE
-        # First pass over everything, with the article's strongest terms as the query.
+        # First pass over everything, with the article's strongest terms as the query: their
+        # posting lists summed (only articles sharing a term are touched) plus the LSA view.
         terms, weights = row.indices, row.data
         if len(terms) > QUERY_TERMS:
-            top = np.argpartition(-weights, QUERY_TERMS)[:QUERY_TERMS]
+            top = np.argpartition(weights, len(weights) - QUERY_TERMS)[-QUERY_TERMS:]
             terms, weights = terms[top], weights[top]
         scores = np.empty(n + m, dtype=np.float32)
         if n:
-            scores[:n] = a * (self.cols[:, terms] @ weights) + (1 - a) * (self.latent @ z)
+            seg, docs, vals = _gather(self.cols, terms)
+            np.multiply(self.latent @ z, 1 - a, out=scores[:n])
+            scores[:n] += a * np.bincount(docs, vals * weights[seg], minlength=n)
             scores[:n][~self.alive] = -np.inf
         if m:
-            drows = sp.vstack(self.delta_rows).tocsr()
-            scores[n:] = a * (drows @ row.T).toarray().ravel() + (1 - a) * (
-                np.vstack(self.delta_latent) @ z)
-        keys_self = doc.key
-        self_i = self.position.get(keys_self)
+            _, delta_cols, delta_latent = self._delta()
+            seg, docs, vals = _gather(delta_cols, terms)
+            np.multiply(delta_latent @ z, 1 - a, out=scores[n:])
+            scores[n:] += a * np.bincount(docs, vals * weights[seg], minlength=m)
+            for k, d in enumerate(self.delta_docs):
+                if d.key == doc.key:
+                    scores[n + k] = -np.inf
+        self_i = self.position.get(doc.key)
         if self_i is not None:
             scores[self_i] = -np.inf
-        for k, d in enumerate(self.delta_docs):
-            if d.key == keys_self:
-                scores[n + k] = -np.inf
-        c = min(CANDIDATES, int(np.isfinite(scores).sum()))
-        if c <= 0:
+        c = min(CANDIDATES, len(scores))
+        cand = np.argpartition(scores, len(scores) - c)[-c:]
+        cand = np.sort(cand[np.isfinite(scores[cand])])
+        if not len(cand):
             return []
-        cand = np.argpartition(-scores, c - 1)[:c] if c < len(scores) else np.arange(len(scores))
-        cand = cand[np.isfinite(scores[cand])]
-        cand.sort()
-        crow, clat = self._all_rows(cand)
+        entries = self._gather_rows(cand)
+        latent = np.vstack([self.latent[cand[cand < n]], self._delta()[2][cand[cand >= n] - n]])
         first = scores[cand]
         # Pseudo-relevance feedback: agree with the top few, not only with the query.
         fb = np.argsort(-first)[:FEEDBACK_DOCS]
-        lex = (crow @ crow[fb].T).toarray()
-        lat = clat @ clat[fb].T
+        lex = _dots(entries, len(cand), self._gather_rows(cand[fb]), len(fb), self._slot)
+        lat = latent @ latent[fb].T
         # Each feedback article counts as much as it matched, relative to the best one,
         # so a query with one real match is not dragged towards four accidental ones.
         weight = np.clip(first[fb] / max(float(first[fb[0]]), 1e-9), 0.0, 1.0)
@@ -278,7 +349,7 @@ class RelatedIndex:
         order = order[first[order] >= opt.min_score]
         if opt.diversity:  # greedy: skip a candidate too close to one already chosen
             top = order[: opt.limit * 3]
-            pair = (crow[top] @ crow[top].T).toarray()
+            pair = _self_dots(self._gather_rows(cand[top]), len(top))
             picked: list[int] = []
             for k in range(len(top)):
                 if len(picked) == opt.limit:
@@ -298,19 +369,69 @@ class RelatedIndex:
         n = len(self.docs)
         bonus = np.zeros(len(cand), dtype=np.float32)
         mine = frozenset(t.lower() for t in doc.tags)
-        now = _ts(doc.published)
-        half = opt.recency_half_life_days
-        if not mine and math.isnan(now):
-            return bonus
-        for k, i in enumerate(cand):
-            other = self.docs[i] if i < n else self.delta_docs[i - n]
-            if mine:
-                tags = self.tagsets[i] if i < n else {t.lower() for t in other.tags}
+        if mine:
+            for k, i in enumerate(cand):
+                tags = (self.tagsets[i] if i < n
+                        else {t.lower() for t in self.delta_docs[i - n].tags})
                 bonus[k] += TAG_BONUS * min(3, len(mine & tags))
-            if half and not math.isnan(now) and other.published is not None:
-                days = abs(now - _ts(other.published)) / 86400.0
-                bonus[k] += opt.recency_weight * 0.5 ** (days / half)
+        now, half = _ts(doc.published), opt.recency_half_life_days
+        if half and not math.isnan(now):
+            stamps = np.array([_ts(self.delta_docs[i - n].published) for i in cand[cand >= n]])
+            days = np.abs(now - np.concatenate([self.stamps[cand[cand < n]], stamps])) / 86400.0
+            # Articles without a date get no recency bonus (nan -> 0).
+            bonus += np.nan_to_num(opt.recency_weight * 0.5 ** (days / half)).astype(np.float32)
         return bonus
+
+
+_Entries = tuple[np.ndarray, np.ndarray, np.ndarray]  # (position, term, weight), by position
+
+
+def _gather(matrix: sp.csr_matrix | sp.csc_matrix, major: np.ndarray) -> _Entries:
+    """The stored entries of rows (CSR) or columns (CSC) ``major``, without SciPy's slicing.
+
+    SciPy's fancy indexing validates and copies through several layers, which costs more than
+    the arithmetic for the few hundred rows a query touches; this is the same gather as flat
+    array operations.
+    """
+    starts = matrix.indptr[major]
+    lengths = matrix.indptr[major + 1] - starts
+    seg = np.repeat(np.arange(len(major)), lengths)
+    pos = np.arange(len(seg)) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return seg, matrix.indices[pos], matrix.data[pos]
+
+
+def _dots(left: _Entries, n_left: int, right: _Entries, n_right: int,
+          slot: np.ndarray) -> np.ndarray:
+    """Dot products of every gathered row in ``left`` with every one in ``right`` (a few).
+
+    ``slot`` is a vocabulary-sized scratch array of -1s (left as found): it maps each of
+    the right rows' terms to a dense column, so matching the left rows' entries is one
+    array lookup rather than a search.
+    """
+    seg_r, ind_r, val_r = right
+    terms, inverse = np.unique(ind_r, return_inverse=True)
+    dense = np.zeros((len(terms), n_right), np.float32)
+    dense[inverse, seg_r] = val_r
+    seg_l, ind_l, val_l = left
+    slot[terms] = np.arange(len(terms))
+    pos = slot[ind_l]
+    slot[terms] = -1
+    hit = pos >= 0
+    # The left rows restricted to those terms, as a small CSR times a dense block (SciPy's
+    # C loop); entries are grouped by row already, as _gather returns them.
+    counts = np.bincount(seg_l[hit], minlength=n_left)
+    shared = sp.csr_matrix((val_l[hit], pos[hit], np.concatenate([[0], np.cumsum(counts)])),
+                           shape=(n_left, len(terms)))
+    return shared @ dense
+
+
+def _self_dots(entries: _Entries, n: int) -> np.ndarray:
+    """All pairwise dot products of a few gathered rows, as a small dense product."""
+    seg, ind, val = entries
+    terms, inverse = np.unique(ind, return_inverse=True)
+    dense = np.zeros((n, len(terms)), np.float32)
+    dense[seg, inverse] = val
+    return dense @ dense.T
 
 
 def _tf_matrix(raw: Iterable[Counter[str]], vocab: dict[str, int]) -> sp.csr_matrix:
