@@ -103,6 +103,23 @@ def test_moderators_get_an_email_for_each_pending_comment(sessions, sites, dispa
     assert len(smtp.to("ann@team.example")) == 1
 
 
+def test_a_comment_another_worker_already_announced_is_not_announced_again(
+        sessions, sites, dispatcher, smtp):
+    """Workers claim new comments in one INSERT; when another worker got to one of them
+    first, this one still announces the rest, and that one only once."""
+    blog, _ = sites
+    make_user(sessions, "ann", email="ann@team.example", site_ids=[blog])
+    first, second, third = (add_comment(sessions, blog, f"Question {n}") for n in (1, 2, 3))
+    with sessions() as db:
+        assert notify._claim_notice(db, second, "created")  # the other worker's claim
+        db.commit()
+    dispatcher.run_once()
+    mails = smtp.to("ann@team.example")
+    assert sorted(m.get_content().split("Question ")[1][0] for m in mails) == ["1", "3"]
+    dispatcher.run_once()
+    assert len(smtp.to("ann@team.example")) == 2
+
+
 def test_digest_batches_pending_comments(sessions, sites, dispatcher, smtp):
     make_user(sessions, "dee", email="dee@team.example")
     with sessions() as db:

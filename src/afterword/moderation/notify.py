@@ -29,7 +29,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,12 +124,12 @@ def queue_webhooks(db: Session, comments: Iterable[Comment], event: str) -> None
     comments = list(comments)
     if not comments:
         return
-    hooks: dict[int, list[Webhook]] = {}
+    hooks = {site_id: _webhooks(db, site_id, event) for site_id in {c.site_id for c in comments}}
+    if not any(hooks.values()):
+        return
     urls = dict(db.execute(select(Thread.id, Thread.url).where(
         Thread.id.in_({c.thread_id for c in comments}))).all())
     for comment in comments:
-        if comment.site_id not in hooks:
-            hooks[comment.site_id] = _webhooks(db, comment.site_id, event)
         for hook in hooks[comment.site_id]:
             db.add(Outbox(kind="webhook", site_id=comment.site_id, payload={
                 "webhook_id": hook.id, "event": event,
@@ -144,6 +144,20 @@ def _claim_notice(db: Session, comment_id: int, event: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def _claim_notices(db: Session, comment_ids: list[int], event: str) -> set[int]:
+    """:func:`_claim_notice` for many comments: one savepoint and one INSERT in the usual case
+    where no other worker claimed any of them; one by one otherwise."""
+    if not comment_ids:
+        return set()
+    try:
+        with db.begin_nested():
+            db.execute(insert(CommentNotice), [{"comment_id": i, "event": event}
+                                               for i in comment_ids])
+    except IntegrityError:
+        return {i for i in comment_ids if _claim_notice(db, i, event)}
+    return set(comment_ids)
 
 
 def on_published(db: Session, settings: Settings, comments: Iterable[Comment]) -> None:
@@ -209,22 +223,17 @@ def scan_new_comments(db: Session, settings: Settings, limit: int = 500) -> int:
              .order_by(Comment.id).limit(limit))
     if since is not None:
         query = query.where(Comment.created_at >= since)
-    handled = 0
-    for comment in db.scalars(query).all():
-        if not _claim_notice(db, comment.id, "created"):
-            continue
-        handled += 1
-        if comment.status == "deleted":
-            continue
-        queue_webhooks(db, [comment], "comment.created")
-        if comment.status == "spam":
-            queue_webhooks(db, [comment], "comment.spam")
-        elif comment.status == "pending":
+    comments = db.scalars(query).all()
+    claimed = _claim_notices(db, [c.id for c in comments], "created")
+    fresh = [c for c in comments if c.id in claimed and c.status != "deleted"]
+    queue_webhooks(db, fresh, "comment.created")
+    queue_webhooks(db, [c for c in fresh if c.status == "spam"], "comment.spam")
+    for comment in fresh:
+        if comment.status == "pending":
             _tell_moderators(db, settings, comment)
-        elif comment.status == "published":
-            on_published(db, settings, [comment])
+    on_published(db, settings, [c for c in fresh if c.status == "published"])
     db.commit()
-    return handled
+    return len(claimed)
 
 
 def _tell_moderators(db: Session, settings: Settings, comment: Comment) -> None:
