@@ -23,7 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PAGE = """<!doctype html><html><head><title>Brewing a stout</title>
 <link rel="canonical" href="{url}"><meta property="article:tag" content="beer">
 <meta property="og:title" content="Brewing &lt;b&gt;a stout&lt;/b&gt;"></head><body>
-<article><h1>Brewing a stout</h1><p>Malt and hops.</p><p>Yeast and fermentation.</p>
+<article><header><h1>Brewing a stout</h1><p class="byline">By Ann Brewer</p></header>
+<p><time datetime="2026-11-20">20 November 2026</time></p>
+<p>Malt and hops.</p><figure><p>A stout</p></figure><p>Yeast and fermentation.</p>
 <p>Pour a pint.</p></article>
 <div id="afterword" data-site="{site}" data-related="3" data-also-read-after="2"></div>
 <script src="{api}/{script}"></script></body></html>"""
@@ -78,6 +80,8 @@ def test_list_and_also_read_link_render_and_the_page_is_reported(app, sessions, 
             assert page.get_by_role("navigation", name="Related posts").is_visible()
             also = page.locator("article p.aw-also-read")
             assert also.inner_text().startswith("Also read:")
-            assert page.locator("article p").nth(1).evaluate(
-                "p => p.nextElementSibling.className") == "aw-also-read"
+            # After the second paragraph of the story itself: the byline, the date line
+            # and the caption are not counted.
+            assert also.evaluate("p => p.previousElementSibling.textContent") == (
+                "Yeast and fermentation.")
             browser.close()

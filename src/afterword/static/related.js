@@ -20,6 +20,16 @@
     a.href = /^https?:/.test(item.url) ? item.url : "#";
     return a;
   }
+  // Paragraph N counts the story's own paragraphs: not the date line or byline (in a
+  // <header>, a .byline/.meta/.dateline, or a <p> that is only a <time>), not captions,
+  // asides or the footer.
+  function isBody(p) {
+    var around = p.closest("header,footer,aside,nav,figure,blockquote");
+    if (around && this.contains(around)) return false;
+    if (/(^|\s)(byline|meta|dateline|author|date)(\s|$)/.test(p.className)) return false;
+    var t = p.querySelector("time");
+    return !(t && t.textContent.trim() === p.textContent.trim()) && /\S/.test(p.textContent);
+  }
   function report(site, url, article) {
     // Listing and home pages are not articles: only pages with <article> or og:type article.
     if (!article && meta("og:type") !== "article") return;
@@ -74,7 +84,7 @@
         nav.append(h, ul);
         host.before(nav);
       }
-      var paras = article ? article.querySelectorAll("p") : [];
+      var paras = article ? [].filter.call(article.querySelectorAll("p"), isBody, article) : [];
       if (after && paras.length > after) {
         var p = el("p", "Also read: ");
         p.className = "aw-also-read";

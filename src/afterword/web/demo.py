@@ -82,6 +82,8 @@ ARTICLES = (
             "the business district pier and stops at the old fish market.",
             "Residents of the market quarter asked for the later crossing at a public meeting. "
             "Ferry tickets and monthly passes stay valid on the night boat, as on the buses.",
+            "The operator says a weekend crossing after midnight will be tried in the spring if "
+            "the late boat stays as full through the winter.",
         ),
     ),
     Article(
@@ -96,6 +98,8 @@ ARTICLES = (
             "where they grew, and volunteers sorted them into the cabinet's drawers.",
             "The library will run germination tests on the returned seed over the winter before "
             "lending it again in the spring.",
+            "Gardeners without seed to return can still borrow: the cabinet asks only that they "
+            "try to save some from the plants they grow.",
         ),
     ),
     Article(
@@ -177,10 +181,11 @@ def article(slug: str, request: Request) -> HTMLResponse:
     )
     paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in art.paragraphs)
     body = (
-        f"<article><h1>{escape(art.title)}</h1>"
-        f'<p class="meta">{art.date} · {", ".join(art.tags)}</p>\n{paragraphs}</article>\n'
+        f"<article><header><h1>{escape(art.title)}</h1>"
+        f'<p class="meta"><time datetime="{art.date}">{art.date}</time> · '
+        f'{escape(", ".join(art.tags))}</p></header>\n{paragraphs}</article>\n'
         f'<div id="afterword" data-site="{escape(base)}" data-url="{escape(url)}" '
-        f'data-title="{escape(art.title)}" data-related="3" data-also-read-after="2"></div>\n'
+        f'data-title="{escape(art.title)}" data-related="3" data-also-read-after="3"></div>\n'
         '<script src="/embed.js" defer></script>'
     )
     return _page(art.title, body, head)
