@@ -33,9 +33,10 @@ from starlette.types import Receive, Scope, Send
 
 from afterword.akismet.forms import Fields, parse_form
 from afterword.akismet.keys import KeyInfo, blog_matches, key_from_host
-from afterword.akismet.service import AkismetService, warmed_up
+from afterword.akismet.service import AkismetService
 from afterword.akismet.stats import month_bounds, since_of, totals
 from afterword.sites import SiteError
+from afterword.web.warmup import warmed_up
 
 __all__ = ["ROUTES", "openapi_paths"]
 

@@ -6,7 +6,6 @@ this module knows nothing of headers or status codes.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import time
 import uuid
@@ -23,8 +22,9 @@ from afterword.akismet.records import RecordWriter
 from afterword.db.models import SpamCheck
 from afterword.privacy.ip import anonymize_ip
 from afterword.web.metrics import CHECKS
+from afterword.web.warmup import after_first_check
 
-__all__ = ["AkismetService", "Checked", "content_key", "warmed_up"]
+__all__ = ["AkismetService", "Checked", "content_key"]
 
 # How long a report by guid waits for a check record another worker has not written yet.
 _GUID_WAIT = 2.0
@@ -32,23 +32,6 @@ _GUID_WAIT = 2.0
 
 # The check counter of each verdict, looked up once rather than by labels() per check.
 _COUNTED = {verdict: CHECKS.labels(verdict=verdict) for verdict in ("discard", "spam", "ham")}
-_frozen = False
-
-
-def warmed_up() -> bool:
-    """Whether this process has answered a check: the engine's modules and model are loaded
-    (a second or more of work for the first check) and the long-lived objects frozen."""
-    return _frozen
-
-
-def _freeze_long_lived() -> None:
-    """Take what exists after the first check (the model above all: ~180,000 objects) out of
-    the garbage collector's full passes. Each full pass re-scanned them all, 60-90 ms during
-    which every request in flight waited: a latency spike every few thousand checks."""
-    global _frozen
-    gc.collect()
-    gc.freeze()
-    _frozen = True
 
 
 def content_key(submission: Any) -> str:
@@ -84,8 +67,7 @@ class AkismetService:
 
         submission = Submission.from_fields(fields)
         verdict = self._spam_engine().check(str(info.site_id), submission, info.spam_config)
-        if not _frozen:
-            _freeze_long_lived()
+        after_first_check()
         guid = str(uuid.uuid4())
         recorded = submission.to_dict()
         recorded["user_ip"] = anonymize_ip(submission.user_ip)

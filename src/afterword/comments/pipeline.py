@@ -34,6 +34,7 @@ from afterword.privacy.ip import current_hash_ip, ip_prefix, parse_ip
 from afterword.sites import spam_config
 from afterword.web.metrics import COMMENTS
 from afterword.web.ratelimit import RateLimiter
+from afterword.web.warmup import after_first_check
 
 MODERATION_MODES = ("none", "links", "first-comment", "all")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
@@ -153,6 +154,7 @@ class CommentService:
         submission = self._submission(site, visitor, new, fields, url, seconds,
                                       parent_id is not None)
         verdict = self._spam_engine().check(str(site.id), submission, spam_config(site))
+        after_first_check()
         html = render(fields["text"])
         status = _decide(policy, verdict, fields["text"], html, rule.action == "hold", known)
         anonymous = prefix.partition("/")[0]  # the network address is the anonymised IP
