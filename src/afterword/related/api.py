@@ -20,6 +20,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from afterword.related.admin import router as admin_router
+from afterword.related.skips import record_skip
 from afterword.related.store import (
     ArticleIn,
     ArticleRefused,
@@ -31,6 +33,7 @@ from afterword.sites import SiteError, get_site, lookup_key, origin_of
 from afterword.web.deps import get_session
 
 router = APIRouter(tags=["related"])
+router.include_router(admin_router)
 SessionDep = Annotated[Session, Depends(get_session)]
 
 REPORTS_PER_IP = (20, 60.0)  # per minute from one address
@@ -112,6 +115,14 @@ def related(request: Request, session: SessionDep, site: str, url: str,
         for r in items]}, headers={"cache-control": "public, max-age=60"})
 
 
+def _skip(session: Session, site_id: int, source: str, url: str, status: int,
+          reason: str) -> JSONResponse:
+    """Refuse an article of a known site, and list the reason on the admin's skips page."""
+    if record_skip(session, site_id, source, url, reason):
+        session.commit()
+    return _error(status, reason)
+
+
 def _key_site(session: Session, authorization: str | None, x_api_key: str | None):
     key = (x_api_key or "").strip()
     if not key and authorization and authorization.lower().startswith("bearer "):
@@ -135,7 +146,8 @@ def push_article(request: Request, session: SessionDep, payload: ArticlePayload,
     try:
         outcome = upsert_article(session, site, _article(payload, url), source="api")
     except ArticleRefused as exc:
-        return _error(409, str(exc))
+        session.rollback()
+        return _skip(session, site.id, "api", url, 409, str(exc))
     session.commit()
     service(request).refresh(site.id, force=True)
     return JSONResponse({"url": url, "status": outcome}, status_code=201)
@@ -171,19 +183,24 @@ def report_page(request: Request, session: SessionDep, payload: PageReport,
         return _error(404, "unknown site")
     url = canonical_url(payload.url)
     allowed = set(site.allowed_origins or ())
+    page = (url or payload.url)[:2048]
     if not origin or origin not in allowed:
-        return _error(403, "page reports are accepted only from the site's own origins")
+        return _skip(session, site.id, "page", page, 403,
+                     "page reports are accepted only from the site's own origins")
     if url is None or origin_of(url) not in allowed:
-        return _error(403, "the reported URL is not on the site's origins")
+        return _skip(session, site.id, "page", page, 403,
+                     "the reported URL is not on the site's origins")
     if not limiter.hit(f"related-report:site:{site.id}", *REPORTS_PER_SITE).allowed:
-        return _error(429, "too many page reports for this site")
+        return _skip(session, site.id, "page", page, 429, "too many page reports for this site")
     article = _article(payload, url)
     if not (article.title or article.body):
-        return _error(422, "nothing to index: the page has no title and no article text")
+        return _skip(session, site.id, "page", page, 422,
+                     "nothing to index: the page has no title and no article text")
     try:
         outcome = upsert_article(session, site, article, source="page")
     except ArticleRefused as exc:
-        return _error(409, str(exc))
+        session.rollback()
+        return _skip(session, site.id, "page", page, 409, str(exc))
     session.commit()
     return JSONResponse({"url": url, "status": outcome}, status_code=202)
 
