@@ -81,3 +81,29 @@ def stats(site: SiteArg, config: ConfigOpt = None) -> None:
         typer.echo(f"{status:9} {source:5} {count}")
     if not rows:
         typer.echo("no articles yet")
+
+
+@related_app.command("poll-feeds")
+def poll_feeds(site: Annotated[str | None, typer.Argument(
+        help="Only this site (default: every site with feeds).")] = None,
+        config: ConfigOpt = None) -> None:
+    """Fetch the RSS/Atom feeds in the sites' related settings and index their items.
+
+    Run it on a schedule (cron or a systemd timer); a feed that hangs, is too big or is not
+    a feed is listed on the admin's skips page and the others go on.
+    """
+    from sqlalchemy import select
+
+    from afterword.db.models import Site
+    from afterword.related.feeds import feeds_of, poll_site
+    from afterword.sites import require_site
+
+    with _sessions(config)() as session:
+        sites = ([require_site(session, site)] if site else
+                 [s for s in session.scalars(select(Site).order_by(Site.id)) if feeds_of(s)])
+        for s in sites:
+            result = poll_site(session, s)
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(result.stored.items())) or "nothing"
+            typer.echo(f"{s.url}: {counts}")
+            for line in result.skipped:
+                typer.echo(f"  skipped {line}")
