@@ -124,7 +124,7 @@ class AkismetService:
                 check.feedback_at = datetime.now(UTC)
                 session.commit()
         self._spam_engine().learn(str(info.site_id), learned_from, is_spam,
-                                  reporter=reporter)
+                                  reporter=reporter, config=info.spam_config)
         return check is not None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from afterword.db.models import Comment, ImportKey, Site, Thread
+from afterword.sites import spam_config
 
 #: A bulk import counts for less than a moderator's click, as Engine.learn intends.
 IMPORT_WEIGHT = 0.5
@@ -26,6 +27,7 @@ def learn_from_import(sessions: sessionmaker[Session], site: Site, source: str,
         from afterword.db.spam_store import SqlStateStore
 
         engine = Engine(SqlStateStore(sessions))
+    config = spam_config(site)
     taught = 0
     with sessions() as session:
         rows = session.execute(
@@ -46,6 +48,6 @@ def learn_from_import(sessions: sessionmaker[Session], site: Site, source: str,
                 user_ip=ip, permalink=url, comment_type=kind, comment_date=created,
                 blog=site.url)
             engine.learn(str(site.id), submission, status == "spam", weight=IMPORT_WEIGHT,
-                         reporter=f"import:{source}")
+                         reporter=f"import:{source}", config=config)
             taught += 1
     return taught

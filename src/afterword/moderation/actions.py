@@ -25,6 +25,7 @@ from afterword.comments.render import render
 from afterword.db.models import Comment, CommentEdit, ModAction, Outbox, Site, Thread
 from afterword.moderation import notify
 from afterword.moderation.auth import Admin
+from afterword.sites import spam_config
 
 log = logging.getLogger("afterword.moderation")
 
@@ -150,6 +151,7 @@ def make_learner(engine_of: Callable[[], Any]) -> Callable[[Session, dict[str, A
 
         labels = {int(i): str(s) for i, s in payload["labels"]}
         engine = engine_of()
+        configs: dict[int, Any] = {}  # each site's spam settings, as its checks read them
         for comment_id, site_id, recorded in db.execute(
                 select(Comment.id, Comment.site_id, Comment.spam_submission)
                 .where(Comment.id.in_(labels))).all():
@@ -158,8 +160,10 @@ def make_learner(engine_of: Callable[[], Any]) -> Callable[[Session, dict[str, A
             submission = Submission.from_dict(recorded)
             label = labels[comment_id]
             if label in ("spam", "ham"):
+                if site_id not in configs:
+                    configs[site_id] = spam_config(db.get(Site, site_id))
                 engine.learn(str(site_id), submission, label == "spam",
-                             reporter=payload.get("reporter", ""))
+                             reporter=payload.get("reporter", ""), config=configs[site_id])
             if label in ("ham", "approved"):
                 engine.note_approved(str(site_id), submission)
 
