@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from afterword.db.models import RelatedArticle, RelatedSkip
 from afterword.related.feeds import poll_site
+from afterword.related.store import ArticleIn, upsert_article
 from afterword.sites import get_site
 
 ORIGIN = "https://blog.example"
@@ -33,8 +34,26 @@ BILLION_LAUGHS = """<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 </channel></rss>"""
 
 
+ARTICLE_PAGE = """<!doctype html><html><head><title>Brewing a stout</title>
+<meta property="article:tag" content="beer"><meta name="description" content="Malt.">
+<meta property="article:modified_time" content="2026-11-10T08:00:00Z"></head><body>
+<nav>Home · About</nav><article><h1>Brewing a stout</h1><p>Roast the malt.</p>
+<script>var x = "not text";</script><p>Pitch the yeast.</p></article></body></html>"""
+NO_ARTICLE = "<!doctype html><html><head><title>Archive</title></head><body>list</body></html>"
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == "/sitemap.xml":
+            base = f"http://{self.headers['host']}"
+            urls = "".join(f"<url><loc>{base}{p}</loc><lastmod>2026-11-10</lastmod></url>"
+                           for p in ("/p/stout", "/p/archive", "/p/gone"))
+            body = ('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/'
+                    f'sitemap/0.9">{urls}<url><loc>https://elsewhere.example/x</loc></url>'
+                    "</urlset>")
+            return self.reply(200, body)
+        if self.path == "/p/gone":
+            return self.reply(410, "gone")
         if self.path == "/hang":
             time.sleep(3)  # longer than the test client's timeout
         if self.path == "/big":
@@ -44,13 +63,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"<rss>" + b"x" * 32_000)
             return
         body = {"/rss": RSS, "/atom": ATOM, "/html": "<html><body>hello</body></html>",
-                "/lol": BILLION_LAUGHS, "/broken": "<rss><channel><item>"}.get(self.path)
-        if body is None:
-            self.send_response(404)
-            self.end_headers()
-            return
+                "/lol": BILLION_LAUGHS, "/broken": "<rss><channel><item>",
+                "/p/stout": ARTICLE_PAGE, "/p/archive": NO_ARTICLE}.get(self.path)
+        self.reply(404, "not found") if body is None else self.reply(200, body)
+
+    def reply(self, status, body):
         data = body.encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("content-length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -67,10 +86,11 @@ def feed_server():
     server.shutdown()
 
 
-def poll(sessions, feed_urls, **related):
+def poll(sessions, feed_urls, origins=(), **related):
     with sessions() as db, httpx.Client(timeout=0.5) as client:
         site = get_site(db, ORIGIN)
         site.settings = {"related": {"feeds": feed_urls, **related}}
+        site.allowed_origins = [ORIGIN, *origins]
         db.commit()
         return poll_site(db, site, client)
 
@@ -106,6 +126,29 @@ def test_bad_feeds_are_skips_with_reasons_and_do_not_stop_the_others(
         assert db.scalar(select(RelatedArticle.url)) == f"{ORIGIN}/rocket/"
         assert len(db.scalars(select(RelatedSkip)).all()) == len(bad)
 
+
+
+def test_sitemap_pages_are_fetched_read_like_related_js_and_410_removes(
+        sessions, site_key, feed_server):
+    gone = f"{feed_server}/p/gone"
+    with sessions() as db:
+        upsert_article(db, get_site(db, ORIGIN), ArticleIn(url=gone, title="Old news",
+                                                           body="old"), source="api")
+        db.commit()
+    result = poll(sessions, [], origins=[feed_server], sitemaps=[f"{feed_server}/sitemap.xml"])
+    assert result.stored == {"indexed": 1, "removed": 1, "skipped": 1, "not on the site": 1}
+    with sessions() as db:
+        rows = {r.url: r for r in db.scalars(select(RelatedArticle))}
+        reasons = [s.reason for s in db.scalars(select(RelatedSkip))]
+    page = rows[f"{feed_server}/p/stout"]
+    assert page.title == "Brewing a stout" and page.tags == ["beer"]
+    assert "Pitch the yeast" in page.body and "not text" not in page.body
+    assert "Home" not in page.body  # outside <article>
+    assert rows[gone].status == "removed"
+    assert reasons == ["the page has no <article> element"]
+    # A second poll fetches nothing that has not changed since.
+    again = poll(sessions, [], origins=[feed_server], sitemaps=[f"{feed_server}/sitemap.xml"])
+    assert again.stored["unchanged"] == 1 and again.stored["removed earlier"] == 1
 
 
 def test_poll_feeds_on_the_command_line(tmp_path, feed_server):
