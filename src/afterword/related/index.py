@@ -10,7 +10,8 @@ last, so the block never shows five versions of one story or the article itself.
 
 The index is a main segment (scipy sparse + NumPy arrays, rebuilt in bulk) plus a small
 delta of recently added articles scored in place, so adding one article costs
-milliseconds; the delta is folded in when it grows past a fraction of the main segment.
+milliseconds; the delta is folded in when it grows past a fraction of the main segment, by
+a background thread while queries go on against the current segments.
 Hyper-parameters were fixed on the 20 Newsgroups *training* split (bench/related_quality.py).
 """
 
