@@ -455,6 +455,20 @@ class RelatedArticle(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class RelatedSkip(Base):
+    """One refused article (page report, push or import) of a site, with the reason."""
+
+    __tablename__ = "related_skips"
+    __table_args__ = (Index("ix_related_skips_site_id", "site_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(16))  # page | api | feed | wxr
+    url: Mapped[str] = mapped_column(String(2048), default="")
+    reason: Mapped[str] = mapped_column(String(300))
+
+
 class RelatedState(Base):
     """Per-site change counter of the related index: the last ``seq`` handed out."""
 
