@@ -86,6 +86,9 @@ class Settings(BaseSettings):
         "keep-anonymous", description="On an erasure request: keep the text as anonymous, or delete.")
     maintenance_interval_minutes: int = Field(
         60, ge=0, description="How often the app runs the retention job (0: only the CLI).")
+    related_poll_minutes: int = Field(
+        30, ge=0, description="How often the app polls the feeds and sitemaps sites list for "
+        "related posts (0: only `afterword related poll-feeds`).")
     privacy_contact: str = Field("", description="Operator contact shown on the privacy page.")
     privacy_extra_text: str = Field(
         "", description="Operator's own text, added below the generated privacy notice.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from afterword.db.models import RelatedArticle, RelatedSkip
+from afterword.db.models import MaintenanceRun, RelatedArticle, RelatedSkip
 from afterword.related.feeds import poll_site
 from afterword.related.store import ArticleIn, upsert_article
 from afterword.sites import get_site
@@ -43,7 +44,10 @@ NO_ARTICLE = "<!doctype html><html><head><title>Archive</title></head><body>list
 
 
 class Handler(BaseHTTPRequestHandler):
+    hits: ClassVar[list[str]] = []  # paths asked for, in order (tests that count clear it first)
+
     def do_GET(self):
+        Handler.hits.append(self.path)
         if self.path == "/sitemap.xml":
             base = f"http://{self.headers['host']}"
             urls = "".join(f"<url><loc>{base}{p}</loc><lastmod>2026-11-10</lastmod></url>"
@@ -167,3 +171,45 @@ def test_poll_feeds_on_the_command_line(tmp_path, feed_server):
     assert out.returncode == 0, out.stderr
     assert f"{ORIGIN}: indexed 1" in out.stdout
     assert "skipped" in out.stdout and "not an RSS or Atom feed" in out.stdout
+
+
+def test_the_app_polls_feeds_itself_one_worker_per_round(sessions, settings, site_key,
+                                                        feed_server):
+    """Two workers' pollers on one database: the feed is fetched once per interval."""
+    from afterword.related.poller import FeedPoller
+
+    with sessions() as db:
+        get_site(db, ORIGIN).settings = {"related": {"feeds": [f"{feed_server}/atom"]}}
+        db.commit()
+    settings = settings.model_copy(update={"related_poll_minutes": 60})
+    Handler.hits.clear()
+    workers = [FeedPoller(sessions, settings, tick=0.05) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with sessions() as db:
+                if db.scalar(select(RelatedArticle.url)):
+                    break
+            time.sleep(0.05)
+        time.sleep(0.3)  # several more ticks of both workers: none is due again
+    finally:
+        for worker in workers:
+            worker.stop()
+    with sessions() as db:
+        assert db.scalars(select(RelatedArticle.url)).all() == [f"{ORIGIN}/rocket/"]
+    assert Handler.hits == ["/atom"]  # one round for both workers
+    with sessions() as db:
+        run = db.get(MaintenanceRun, "related-feeds")
+        assert run.last_result["sites"] == 1 and run.last_result["indexed"] == 1
+        assert run.lease_until is None
+
+
+def test_no_poller_thread_when_polling_is_off(sessions, settings):
+    from afterword.related.poller import FeedPoller
+
+    poller = FeedPoller(sessions, settings.model_copy(update={"related_poll_minutes": 0}))
+    poller.start()
+    assert poller._thread is None
+    poller.stop()

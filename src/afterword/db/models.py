@@ -413,7 +413,8 @@ class ErasureLog(Base):
 
 
 class MaintenanceRun(Base):
-    """The retention job's lease and last result, so one worker among many runs it at a time."""
+    """A scheduled job's lease and last result (retention, related feeds), so one worker among
+    many runs each round (afterword.periodic.run_leased)."""
 
     __tablename__ = "maintenance_runs"
 

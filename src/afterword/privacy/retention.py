@@ -13,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from afterword.config import Settings
 from afterword.db.models import Comment, MaintenanceRun, Outbox, SpamCheck
-from afterword.periodic import Periodic
+from afterword.periodic import Scheduled
 from afterword.privacy.ip import epoch_start
 
 log = logging.getLogger("afterword.retention")
@@ -102,48 +101,6 @@ def run_retention(session: Session, settings: Settings,
     return result
 
 
-def claim(sessions: sessionmaker[Session], interval: timedelta, now: datetime,
-          lease: timedelta = timedelta(minutes=30)) -> bool:
-    """Take the job for this round if it is due and no other worker holds it."""
-    with sessions() as session:
-        if session.get(MaintenanceRun, JOB) is None:
-            session.add(MaintenanceRun(name=JOB, last_result={}))
-            try:
-                session.commit()
-            except IntegrityError:  # another worker created the row first
-                session.rollback()
-        taken = session.execute(update(MaintenanceRun).where(
-            MaintenanceRun.name == JOB,
-            or_(MaintenanceRun.lease_until.is_(None), MaintenanceRun.lease_until < now),
-            or_(MaintenanceRun.last_run_at.is_(None), MaintenanceRun.last_run_at <= now - interval))
-            .values(lease_until=now + lease), execution_options=BULK).rowcount
-        session.commit()
-        return bool(taken)
-
-
-def run_scheduled(sessions: sessionmaker[Session], settings: Settings,
-                  now: datetime | None = None) -> dict[str, int] | None:
-    """One scheduler tick: run the job if this worker won the round, else ``None``."""
-    now = now or datetime.now(UTC)
-    interval = timedelta(minutes=max(settings.maintenance_interval_minutes, 1))
-    if not claim(sessions, interval, now):
-        return None
-    result: dict[str, int] | None = None
-    try:
-        with sessions() as session:
-            result = run_retention(session, settings, now)
-    finally:
-        with sessions() as session:
-            values: dict[str, Any] = {"lease_until": None}
-            if result is not None:
-                values |= {"last_run_at": now, "last_result": result}
-            session.execute(update(MaintenanceRun).where(MaintenanceRun.name == JOB)
-                            .values(**values), execution_options=BULK)
-            session.commit()
-    log.info("retention job removed %s", result)
-    return result
-
-
 def last_run(session: Session) -> tuple[datetime | None, dict[str, int]]:
     row = session.get(MaintenanceRun, JOB)
     if row is None or row.last_run_at is None:
@@ -151,21 +108,14 @@ def last_run(session: Session) -> tuple[datetime | None, dict[str, int]]:
     return _aware(row.last_run_at), dict(row.last_result or {})
 
 
-class Maintainer(Periodic):
-    """A thread per worker that ticks every minute; the lease makes one tick per interval work."""
+class Maintainer(Scheduled):
+    """The retention job in the app: every ``maintenance_interval_minutes``, one worker."""
 
     name = "afterword-retention"
     failure = "retention job failed; retrying at the next tick"
+    job_name = JOB
+    minutes_setting = "maintenance_interval_minutes"
 
-    def __init__(self, sessions: sessionmaker[Session], settings: Settings,
-                 tick: float = 60.0) -> None:
-        super().__init__(tick)
-        self.sessions = sessions
-        self.settings = settings
-
-    def start(self) -> None:
-        if self.settings.maintenance_interval_minutes > 0:
-            super().start()
-
-    def run_once(self) -> None:
-        run_scheduled(self.sessions, self.settings)
+    def job(self) -> dict[str, int]:
+        with self.sessions() as session:
+            return run_retention(session, self.settings)

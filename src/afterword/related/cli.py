@@ -87,20 +87,18 @@ def stats(site: SiteArg, config: ConfigOpt = None) -> None:
 def poll_feeds(site: Annotated[str | None, typer.Argument(
         help="Only this site (default: every site with feeds).")] = None,
         config: ConfigOpt = None) -> None:
-    """Fetch the RSS/Atom feeds in the sites' related settings and index their items.
+    """Fetch the RSS/Atom feeds and sitemaps in the sites' related settings now.
 
-    Run it on a schedule (cron or a systemd timer); a feed that hangs, is too big or is not
-    a feed is listed on the admin's skips page and the others go on.
+    The app also polls them every `related_poll_minutes`; this runs a round at once (or from
+    cron when that is 0). A feed that hangs, is too big or is not a feed is listed on the
+    admin's skips page and the others go on.
     """
-    from sqlalchemy import select
-
-    from afterword.db.models import Site
-    from afterword.related.feeds import feeds_of, poll_site
+    from afterword.related.feeds import poll_site
+    from afterword.related.poller import sites_with_feeds
     from afterword.sites import require_site
 
     with _sessions(config)() as session:
-        sites = ([require_site(session, site)] if site else
-                 [s for s in session.scalars(select(Site).order_by(Site.id)) if feeds_of(s)])
+        sites = [require_site(session, site)] if site else sites_with_feeds(session)
         for s in sites:
             result = poll_site(session, s)
             counts = ", ".join(f"{k} {v}" for k, v in sorted(result.stored.items())) or "nothing"

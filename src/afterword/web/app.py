@@ -110,12 +110,15 @@ def _include_routers(app: FastAPI) -> None:
     from afterword.moderation import install as install_moderation
     from afterword.privacy import install as install_privacy
     from afterword.related.api import router as related_router
+    from afterword.related.poller import FeedPoller
 
     install_comments(app)
     install_moderation(app)
     install_akismet(app)
     install_privacy(app)
     app.include_router(related_router)
+    poller = FeedPoller(app.state.sessions, app.state.settings)
+    run_while_serving(app, poller.start, poller.stop)
     if app.state.settings.demo:
         from afterword.web.demo import router as demo_router
 
