@@ -348,8 +348,18 @@ def run(folder: Path, isso: str) -> tuple[dict[str, float], dict[str, float]]:
                        lambda: i.post("/count", json=isso_urls)),
         }
         for key, (mine, other) in pairs.items():
-            for out, lat in zip((ours, theirs), timed_pair(mine, other)):
+            server: list[float] = []  # Afterword's own time per answer (Server-Timing)
+
+            def timed(call=mine, server=server):
+                answer = call()
+                server.append(float(answer.headers["server-timing"].partition("dur=")[2]))
+                return answer
+
+            for out, lat in zip((ours, theirs), timed_pair(timed, other)):
                 out[f"{key}_p50"], out[f"{key}_p99"] = pct(lat, .5), pct(lat, .99)
+            server = server[5:]  # after the warm-ups, as the client-observed figures
+            ours[f"{key}_server_p50"] = pct(server, .5)
+            ours[f"{key}_server_p99"] = pct(server, .99)
 
         pages = (
             (ours, a_base, ".aw-c",
@@ -445,6 +455,17 @@ def report(ours: dict[str, float], isso: dict[str, float], command: str) -> str:
         a, b = ours[key], isso[key]
         ratio = (a / b if key == "post_rate" else b / a) if a and b else float("nan")
         lines.append(f"| {label} | {fmt(a)} | {fmt(b)} | {ratio:.1f}x | {target} |")
+    lines += ["", ("Afterword's own time for the same reads, from the `Server-Timing` header "
+                   "each answer carries (from the request reaching the app to the response "
+                   "headers; Isso sends no such header):"), "",
+              "| measure | p50 | p99 | target |", "|---|---|---|---|"]
+    for label, key, target in (
+            ("GET first page (20) of a 1,000-comment thread", "get_t1k", "p50 < 5 ms"),
+            ("GET first page (20) of a 100,000-comment thread", "get_t100k",
+             "no slower than 1,000"),
+            ("POST /counts for 100 URLs", "counts", "p50 < 2 ms")):
+        lines.append(f"| {label} | {ms(ours[key + '_server_p50'])} | "
+                     f"{ms(ours[key + '_server_p99'])} | {target} |")
     lines += ["", f"Afterword stored {ours['post_stored']:.0f} comments for "
               f"{ours['post_answered']:.0f} answers during the write test (every answered comment "
               "is in the database).", "", "Ratio: how many times faster Afterword is.", ""]

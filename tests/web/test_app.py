@@ -35,6 +35,12 @@ def test_every_answer_has_a_request_id_and_nosniff(client):
         "x-request-id"] == "abc-123"
 
 
+def test_every_answer_says_how_long_the_server_worked_on_it(client):
+    timing = client.get("/healthz").headers["server-timing"]
+    name, _, duration = timing.partition(";dur=")
+    assert name == "app" and 0 < float(duration) < 10_000
+
+
 def test_oversized_body_is_refused_before_the_app(client, settings):
     answer = client.post("/healthz", content=b"x" * (settings.max_body_bytes + 1))
     assert answer.status_code == 413

@@ -77,6 +77,11 @@ class CoreMiddleware:
                 status = message["status"]
                 out = list(message.get("headers", []))
                 out.extend(_security_headers(out, request_id, https))
+                # How long the server worked on it (W3C Server-Timing): what an operator or a
+                # benchmark reads apart from the network and the client; the browser shows it
+                # in its developer tools.
+                took = (time.perf_counter() - started) * 1000
+                out.append((b"server-timing", b"app;dur=%.2f" % took))
                 message = {**message, "headers": out}
             await send(message)
 
