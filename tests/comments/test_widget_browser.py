@@ -241,8 +241,10 @@ def test_reply_inline_nests_under_parent(tab, server):
 
 def test_like_counts_once_per_reader(tab, server):
     tab.open(server.article())
-    tab.post("Parent words")
-    like = tab.comment("Parent words").locator("button[aria-label^='Like']")
+    # Its own words: the reply test's "Parent words" on the same article has a reply,
+    # whose Like button would match too.
+    tab.post("Likeable words")
+    like = tab.comment("Likeable words").locator("button[aria-label^='Like']")
     assert like.inner_text() == "\u2665 0"
     like.click()
     tab.page.wait_for_function("(b) => b.getAttribute('aria-pressed') === 'true'",
@@ -250,7 +252,7 @@ def test_like_counts_once_per_reader(tab, server):
     assert like.inner_text() == "\u2665 1"
     like.click()  # the same reader again: still one
     tab.page.reload()
-    assert tab.comment("Parent words").locator("button[aria-label='Like (1)']").inner_text() == (
+    assert tab.comment("Likeable words").locator("button[aria-label='Like (1)']").inner_text() == (
         "\u2665 1")
 
 
