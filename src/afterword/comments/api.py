@@ -191,11 +191,11 @@ def get_thread(session: SessionDep, comments: ServiceDep, site: SiteParam, url: 
 
 @router.post("/comments", status_code=201, response_model=PostedOut, responses=ERRORS,
              summary="Post a comment")
-def post_comment(body: CommentIn, request: Request, comments: ServiceDep) -> Response:
+async def post_comment(body: CommentIn, request: Request, comments: ServiceDep) -> Response:
     """Checked by the spam engine and the site's moderation policy, then stored durably. A
     held comment answers ``pending``: only its author sees it until a moderator approves."""
     try:
-        posted = comments.submit(body.site, visitor_of(request), NewComment(
+        posted = await comments.post(body.site, visitor_of(request), NewComment(
             url=body.url, text=body.text, title=body.title, parent=body.parent,
             author=body.author, email=body.email, website=body.website,
             honeypot=body.honeypot, token=body.token, notify=body.notify))

@@ -9,6 +9,7 @@ Notifications are not sent from here: the moderation dispatcher finds new commen
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, exists, insert, select, text
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from afterword.comments import store
 from afterword.comments.render import clean as _clean
@@ -99,6 +101,16 @@ class NewComment:
 
 
 @dataclass(frozen=True, slots=True)
+class _Staged:
+    """A comment that passed every check, as the row the writer will insert."""
+
+    values: dict[str, Any]
+    policy: Policy
+    published: bool
+    subscribe: str  # the email that asked for replies ("" when none did)
+
+
+@dataclass(frozen=True, slots=True)
 class Posted:
     comment: dict[str, Any]
     status: str          # what the author is told: published or pending
@@ -126,7 +138,24 @@ class CommentService:
     # -- posting ---------------------------------------------------------------------------
 
     def submit(self, site_url: str, visitor: Visitor, new: NewComment) -> Posted:
-        """Run the pipeline for a comment to the site registered as ``site_url``."""
+        """Run the pipeline for a comment to the site registered as ``site_url``, blocking
+        until it is committed (the no-JavaScript form, served from a request thread)."""
+        staged = self._stage(site_url, visitor, new)
+        return self._finish(staged, self._writer.insert(staged.values, staged.published).result())
+
+    async def post(self, site_url: str, visitor: Visitor, new: NewComment) -> Posted:
+        """:meth:`submit` for the event loop: the checks run in a request thread, and the
+        wait for the group commit holds no thread at all, so one commit carries every
+        comment that arrived during the one before."""
+        staged = await run_in_threadpool(self._stage, site_url, visitor, new)
+        comment_id = await asyncio.wrap_future(
+            self._writer.insert(staged.values, staged.published))
+        if staged.subscribe:  # a write of its own: not on the event loop
+            return await run_in_threadpool(self._finish, staged, comment_id)
+        return self._finish(staged, comment_id)
+
+    def _stage(self, site_url: str, visitor: Visitor, new: NewComment) -> _Staged:
+        """Every check up to the row to write: raises :class:`Rejected` on a refusal."""
         # One pooled connection for every read (Core, no ORM session: this runs for every
         # comment), given back before the spam engine and the writer take their own.
         with self._engine.connect() as conn:
@@ -168,11 +197,16 @@ class CommentService:
             spam_submission=_recordable(submission, anonymous), created_at=datetime.now(UTC),
             likes=0,
         )
-        comment_id = self._writer.insert(values, published=status == "published")
-        COMMENTS.labels(status=status).inc()
-        if new.notify and fields["email"]:
-            _subscribe_replies(self.sessions, comment_id, fields["email"])
-        return self._posted(SimpleNamespace(id=comment_id, edited_at=None, **values), policy)
+        return _Staged(values, policy, status == "published",
+                       fields["email"] if new.notify else "")
+
+    def _finish(self, staged: _Staged, comment_id: int) -> Posted:
+        """After the commit: count it, record a wish for reply emails, build the answer."""
+        COMMENTS.labels(status=staged.values["status"]).inc()
+        if staged.subscribe:
+            _subscribe_replies(self.sessions, comment_id, staged.subscribe)
+        return self._posted(SimpleNamespace(id=comment_id, edited_at=None, **staged.values),
+                            staged.policy)
 
     def _limit(self, key: str, per_minute: int) -> None:
         decision = self.limiter.hit(key, per_minute, 60.0)

@@ -16,6 +16,9 @@ LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 COMMENTS = Counter("afterword_comments_total", "Comments accepted, by outcome.", ["status"])
+# Comments per group commit: near 1 under load means each comment pays its own fsync.
+COMMIT_ROWS = Histogram("afterword_comment_commit_rows", "Comments written per commit.",
+                        buckets=(1, 2, 4, 8, 16, 32, 64))
 CHECKS = Counter("afterword_spam_checks_total", "Spam checks answered, by verdict.", ["verdict"])
 
 
