@@ -149,7 +149,7 @@ def timed(
 class ConstantText:
     """A text model that costs nothing, to time the engine around it."""
 
-    def logit_and_features(self, text: str, normalized: str | None = None):
+    def logit_and_features(self, text: str, normalized: str | None = None, links=None):
         return 0.0, FeatureVector(np.zeros(0, np.int64), np.zeros(0))
 
 

@@ -128,6 +128,25 @@ def test_logit_and_features_is_one_pass_with_the_same_answers(small_model):
     np.testing.assert_array_equal(vector.indices, small_model.features(text).indices)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ｃｈｅｃｋ out my channel http://bit.ly/42 and www.example.com/x",
+        # Longer than the model reads: links counted over the whole text must not be used.
+        "filler words here " * 400 + "http://a.example http://b.example http://c.example",
+    ],
+)
+def test_a_caller_counted_link_total_gives_the_same_answer(small_model, text):
+    """The engine passes the URL count its rules found; the model must score as if it had
+    scanned the text itself."""
+    from afterword.spam.normalize import extract_urls, normalize_text
+
+    norm = normalize_text(text)
+    logit, vector = small_model.logit_and_features(text, norm, len(extract_urls(norm)))
+    assert logit == small_model.logit_one(text)
+    np.testing.assert_array_equal(vector.indices, small_model.features(text).indices)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
 def test_character_ngrams_are_those_of_sklearn_char_wb(text):

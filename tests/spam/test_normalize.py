@@ -75,3 +75,14 @@ def test_never_raises_and_leaves_no_hidden_characters_or_loose_whitespace(text):
 def test_double_escaped_entities_and_homoglyph_tags_are_undone():
     assert normalize_text("&amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt; text") == "bold text"
     assert normalize_text("a <Ь>b") == "a b"  # Cyrillic soft sign folds to B, forming a tag
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="aw.W:/-_@ ſKk0é", max_size=30) | st.text(max_size=30))
+def test_the_quick_test_for_urls_never_skips_one(text):
+    """extract_urls skips texts without a URL's tell-tale ("://", "www.", ".x"); the full
+    pattern must find nothing in those either."""
+    from afterword.spam.normalize import _TRAILING, _URL
+
+    full = [u for m in _URL.finditer(text) if (u := m.group(0).rstrip(_TRAILING))]
+    assert extract_urls(text) == full

@@ -111,8 +111,8 @@ def simhash(hashes: np.ndarray) -> int:
     Repeated words vote once per occurrence (term frequency), the usual SimHash weighting.
     The byte order is fixed, so every machine computes the same fingerprint.
     """
-    bits = np.unpackbits(hashes.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8), axis=1)
-    votes = np.count_nonzero(bits, axis=0) * 2 > len(hashes)
+    bits = np.unpackbits(hashes.astype("<u8", copy=False).view(np.uint8)).reshape(-1, 64)
+    votes = np.add.reduce(bits, axis=0, dtype=np.uint32) * 2 > len(hashes)
     return int.from_bytes(np.packbits(votes).tobytes(), "big")
 
 
@@ -240,7 +240,7 @@ class Behaviour:
     network: str  # hashed IP prefix, or ""
     email: str  # hashed email, or ""
     fingerprint: int | None  # SimHash of the text, None for short texts
-    text: tuple[int, ...]  # its event keys, empty for short texts
+    text: tuple[str, ...]  # its event keys (hex of text_keys), empty for short texts
     author: str  # state name of the author's approved count, or ""
 
     @classmethod
@@ -254,7 +254,9 @@ class Behaviour:
             network=_event_key(site, NETWORK, facts.network) if facts.network else "",
             email=_event_key(site, EMAIL, email) if facts.email_domain else "",
             fingerprint=hashed_text,
-            text=text_keys(hashed_text) if hashed_text is not None else (),
+            text=()
+            if hashed_text is None
+            else tuple(f"{key:x}" for key in text_keys(hashed_text)),
             # Name and address together, as WordPress does: an address alone is easy to borrow.
             author="ok:" + hashed(site, "author", f"{email}\x00{sub.author.strip().lower()}")
             if facts.email_domain
@@ -263,17 +265,18 @@ class Behaviour:
 
     def counts(self, now: float) -> list[Count]:
         """The counts :meth:`reasons` needs, in a fixed order."""
-        out = [Count(SAME, self.same, now - HOUR)]
+        since = now - HOUR
+        out = [Count(SAME, self.same, since)]
         if self.network:
-            out.append(Count(NETWORK, self.network, now - HOUR))
+            out.append(Count(NETWORK, self.network, since))
         if self.email:
-            out.append(Count(EMAIL, self.email, now - HOUR))
-        out.extend(Count(TEXT, f"{key:x}", now - HOUR) for key in self.text)
+            out.append(Count(EMAIL, self.email, since))
+        out.extend([Count(TEXT, key, since) for key in self.text])
         return out
 
     def events(self) -> list[tuple[str, str]]:
         """What a check records."""
-        out = [(SAME, self.same)] + [(TEXT, f"{key:x}") for key in self.text]
+        out = [(SAME, self.same)] + [(TEXT, key) for key in self.text]
         if self.network:
             out.append((NETWORK, self.network))
         if self.email:

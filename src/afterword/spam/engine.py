@@ -73,11 +73,12 @@ class TextModel(Protocol):
     The log-odds of spam of one raw text and its hashed features, from one pass: a site's
     learned delta lives in the model's own feature space. The raw text because styling
     (mathematical letters, zalgo) is itself evidence; ``normalized`` is its
-    ``normalize_text`` output, which the rules computed already.
+    ``normalize_text`` output and ``links`` the number of URLs in that, which the rules
+    computed already.
     """
 
     def logit_and_features(
-        self, text: str, normalized: str | None = None
+        self, text: str, normalized: str | None = None, links: int | None = None
     ) -> tuple[float, TextFeatures]: ...
 
 
@@ -342,7 +343,7 @@ class Engine:
         scored.evidence += behaviour.reasons(
             scored.tally, _count(blobs[1]) if behaviour.author else 0
         )
-        logit, text = self._model.logit_and_features(facts.raw, facts.text)
+        logit, text = self._model.logit_and_features(facts.raw, facts.text, facts.links)
         scored.text = max(-_LOGIT_CLIP, min(_LOGIT_CLIP, logit)) if math.isfinite(logit) else 0.0
         if need_features or len(delta):
             domains = [*facts.domains, facts.email_domain, facts.url_domain]

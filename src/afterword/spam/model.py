@@ -106,12 +106,16 @@ def _char_hashes(low: str) -> np.ndarray:
     return np.concatenate((grams[:, 0], grams[:, 1:][fits]))
 
 
-def _signal_tokens(raw: str, norm: str) -> list[str]:
-    """Coarse facts about a text that n-grams see poorly: links, phone numbers, styling."""
+def _signal_tokens(raw: str, norm: str, links: int | None = None) -> list[str]:
+    """Coarse facts about a text that n-grams see poorly: links, phone numbers, styling.
+
+    ``links`` is ``len(extract_urls(norm))`` when the caller counted them already.
+    """
     tokens = []
-    urls = extract_urls(norm) if "." in norm or "/" in norm else []  # a URL needs one
-    if urls:
-        tokens += ["url", f"url{min(len(urls), 3)}"]
+    if links is None:
+        links = len(extract_urls(norm)) if "." in norm or "/" in norm else 0  # a URL needs one
+    if links:
+        tokens += ["url", f"url{min(links, 3)}"]
     if "@" in norm and _EMAIL.search(norm):
         tokens.append("email")
     if norm.isascii():
@@ -157,23 +161,29 @@ def _signal_hash(token: str) -> int:
 
 
 def _hashed_features(
-    raw: str, n_bits: int = N_BITS, normalized: str | None = None
+    raw: str, n_bits: int = N_BITS, normalized: str | None = None, links: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(indices, values) of one text; indices may repeat across blocks (values then add).
 
     Three blocks, each a binary bag L2-normalised within itself: words and word pairs,
     character n-grams, signal tokens (at half weight). ``normalized`` lets a caller that
     already ran :func:`normalize_text` on ``raw`` skip the second pass (only the first
-    ``MAX_CHARS`` of it are used).
+    ``MAX_CHARS`` of it are used), and ``links``, the number of URLs the caller found in
+    all of ``normalized``, skips the second URL scan when nothing was cut off.
     """
     raw = raw[:MAX_CHARS]
-    norm = normalize_text(raw) if normalized is None else normalized[:MAX_CHARS]
+    if normalized is None:
+        norm, links = normalize_text(raw), None
+    else:
+        if len(normalized) > MAX_CHARS:
+            links = None  # counted over more text than the model reads
+        norm = normalized[:MAX_CHARS]
     low = norm.lower()[:MAX_CHARS]  # lower-casing can lengthen a text a little
     words = _WORD.findall(low)
     blocks = (
         _token_hashes(words + [f"{a} {b}" for a, b in pairwise(words)]),
         _char_hashes(low),
-        np.fromiter(map(_signal_hash, _signal_tokens(raw, norm)), _U64),
+        np.fromiter(map(_signal_hash, _signal_tokens(raw, norm, links)), _U64),
     )
     block = np.repeat(_BLOCKS, [len(b) for b in blocks])
     # Multiplicative (Fibonacci) hashing: the top bits of the product depend on every bit of
@@ -275,14 +285,15 @@ class BaseModel:
         return float(self._weights()[indices] @ values + self.intercept_)
 
     def logit_and_features(
-        self, text: str, normalized: str | None = None
+        self, text: str, normalized: str | None = None, links: int | None = None
     ) -> tuple[float, FeatureVector]:
         """Log-odds and hashed features of one text from a single pass over it.
 
         For callers that need both (per-site learning) and may already hold the
-        :func:`normalize_text` output of ``text``; saves normalising and hashing twice.
+        :func:`normalize_text` output of ``text`` and the number of URLs in it
+        (``len(extract_urls(normalized))``); saves normalising, scanning and hashing twice.
         """
-        vector = FeatureVector(*_hashed_features(text, self.n_bits, normalized))
+        vector = FeatureVector(*_hashed_features(text, self.n_bits, normalized, links))
         return vector.dot(self._weights()) + self.intercept_, vector
 
     def score_one(self, text: str) -> float:

@@ -162,6 +162,7 @@ class Facts:
     raw: str  # the content as sent (valid UTF-8), at most ANALYSE_CHARS of it
     text: str  # ``raw`` normalised
     words: tuple[str, ...]  # lower-case word tokens of ``text``, at most MAX_WORDS
+    links: int  # URLs in ``text`` (what the text model counts too)
     hosts: tuple[str, ...]  # hosts of the links in the content, in order
     domains: tuple[str, ...]  # their registrable domains
     email_domain: str
@@ -190,12 +191,14 @@ def analyse(sub: Submission) -> Facts:
     # A Submission built by hand may still hold undecodable bytes as lone surrogates.
     content = valid_text(sub.content[:ANALYSE_CHARS])
     text = normalize_text(content)
-    hosts = tuple(h for h in map(_host, extract_urls(text)) if h)
+    urls = extract_urls(text)
+    hosts = tuple(h for h in map(_host, urls) if h)
     email = _EMAIL.match(sub.author_email.lower())
     url_host = _host(sub.author_url) if sub.author_url else ""
     return Facts(
         raw=content,
         text=text,
+        links=len(urls),
         words=tuple(_WORD.findall(text.lower())[:MAX_WORDS]),
         hosts=hosts,
         domains=tuple(registrable_domain(h) for h in hosts),
