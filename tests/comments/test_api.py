@@ -340,6 +340,7 @@ def test_openapi_documents_the_comment_api(client):
                  "/api/v1/feeds/site"):
         assert path in paths
     assert {"patch", "delete"} <= set(paths["/api/v1/comments/{comment_id}"])
+    assert paths["/api/v1/comments"]["post"]["requestBody"]
 
 
 BAD_BODIES = [
@@ -351,6 +352,7 @@ BAD_BODIES = [
     b'{"site": "https://blog.example", "url": "https://[::1/x", "text": "a"}',
     b'{"site": "%%%", "url": "https://blog.example/x", "text": "a"}',
     b'{"site": "https://blog.example", "url": "https://blog.example/x", "text": "' + b"x" * 20_000 + b'"}',
+    b"", b'{"site": "https://blog.example", "url": "https://blog.example/x", "text": "\xff"}',
 ]
 
 

@@ -25,4 +25,5 @@ def install(app: FastAPI) -> None:
                                     ip_hash_rotation_days=state.settings.ip_hash_rotation_days)
     for router in (api.router, feeds.router, nojs.router, assets.router):
         app.include_router(router)
+    app.router.routes.insert(0, api.POST_ROUTE)
 
