@@ -155,17 +155,14 @@ class SqlStateStore:
 
     def _fetch(self, sql: str, params: Sequence[object]) -> list[Any]:
         if self._sqlite:
-            conn = getattr(self._readers, "conn", None)
-            if conn is None:
+            reader = getattr(self._readers, "dbapi", None)
+            if reader is None:
                 conn = self._engine.raw_connection()
                 conn.detach()  # this thread's own from now on; closed when the thread ends
                 self._readers.conn = conn
-            cursor = conn.cursor()
-            try:
-                cursor.execute(sql, params)
-                return cursor.fetchall()
-            finally:
-                cursor.close()
+                # The driver's own connection: its execute() skips the pool proxy's cursor.
+                reader = self._readers.dbapi = conn.dbapi_connection
+            return reader.execute(sql, params).fetchall()
         conn = self._engine.raw_connection()
         try:
             cursor = conn.cursor()
@@ -266,7 +263,7 @@ class SqlStateStore:
         self.flush()
         reader = getattr(self._readers, "conn", None)
         if reader is not None:
-            self._readers.conn = None
+            self._readers.conn = self._readers.dbapi = None
             reader.close()
         with self._flushing:
             if self._writer is not None:
