@@ -1,4 +1,4 @@
-"""The check-record writer: what goes in comes back out, on SQLite and PostgreSQL.
+"""Check records: what the writer queues comes back out, on SQLite and PostgreSQL; guids.
 
 It writes its own multi-row INSERT statements rather than a Core insert, so these tests read
 the rows back through the ORM: every value, the columns a record does not name at their
@@ -7,12 +7,15 @@ model defaults, and a batch larger than one statement in check order.
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from afterword.akismet.records import RecordWriter
+from afterword.akismet.service import new_guid
 from afterword.db.migrate import upgrade
 from afterword.db.models import SpamCheck
 from afterword.db.session import create_db_engine, make_session_factory
@@ -92,3 +95,12 @@ def test_records_wait_for_a_database_that_comes_back(database):
     with sessions() as session:
         guids = list(session.scalars(select(SpamCheck.guid).order_by(SpamCheck.id)))
     assert guids == [record(site_id, i)["guid"] for i in range(4)]
+
+
+def test_guids_are_unique_uuids_in_the_order_checks_were_made():
+    earlier = [new_guid() for _ in range(1000)]
+    time.sleep(0.002)  # the next millisecond
+    later = new_guid()
+    assert len(set(earlier)) == 1000
+    assert all(uuid.UUID(guid).version == 7 for guid in [*earlier, later])
+    assert later > max(earlier)

@@ -7,6 +7,7 @@ this module knows nothing of headers or status codes.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,20 @@ _GUID_WAIT = 2.0
 
 # The check counter of each verdict, looked up once rather than by labels() per check.
 _COUNTED = {verdict: CHECKS.labels(verdict=verdict) for verdict in ("discard", "spam", "ham")}
+
+
+def new_guid() -> str:
+    """A UUIDv7 (RFC 9562): the millisecond, then 74 random bits.
+
+    Unique and unguessable like a random UUID, but in time order, so each new check record
+    lands at the right edge of the unique index on ``guid``. Random guids put every insert on
+    a random page of that index: once it outgrew the page cache, which every other
+    connection's write empties, that doubled the CPU of recording a check.
+    """
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
+    return str(uuid.UUID(int=value))
 
 
 def content_key(submission: Any) -> str:
@@ -68,7 +83,7 @@ class AkismetService:
         submission = Submission.from_fields(fields)
         verdict = self._spam_engine().check(str(info.site_id), submission, info.spam_config)
         after_first_check()
-        guid = str(uuid.uuid4())
+        guid = new_guid()
         recorded = submission.to_dict()
         recorded["user_ip"] = anonymize_ip(submission.user_ip)
         self.writer.add({
