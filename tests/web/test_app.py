@@ -1,5 +1,7 @@
 """What every request gets: health, metrics, request ids, security headers, limits, CORS."""
 
+import time
+
 from sqlalchemy import update
 
 from afterword.db.models import Site
@@ -105,3 +107,25 @@ def test_spam_events_buffered_at_shutdown_reach_the_database(app, sessions, monk
         engine.check("1", Submission(content="second comment", user_ip="192.0.2.8"))
         before = stored()
     assert stored() > before  # the second check's events were written as the app stopped
+
+
+def test_checks_arriving_together_share_one_spam_engine(app, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import afterword.db.spam_store as spam_store
+    from afterword.web.deps import spam_engine_for
+
+    built = []
+    real_store = spam_store.SqlStateStore
+
+    def slow_store(*args):  # widens the window in which the first checks overlap
+        time.sleep(0.05)
+        built.append(real_store(*args))
+        return built[-1]
+
+    monkeypatch.setattr(spam_store, "SqlStateStore", slow_store)
+    with ThreadPoolExecutor(8) as pool:
+        engines = list(pool.map(lambda _: spam_engine_for(app), range(8)))
+    assert len(built) == 1 and all(engine is engines[0] for engine in engines)
+    assert app.state.spam_store is built[0]
+    built[0].close()

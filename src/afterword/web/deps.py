@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 from fastapi import Request
@@ -29,12 +30,21 @@ def get_spam_engine(request: Request):
     return spam_engine_for(request.app)
 
 
+# A worker's first checks arrive together, each in a thread of the pool: without this lock
+# each built its own engine and store (with its own flusher thread and connections), and
+# only the last one was kept, shut down and frozen out of the collector's way.
+_building = threading.Lock()
+
+
 def spam_engine_for(app):
     engine = getattr(app.state, "spam_engine", None)
     if engine is None:
-        from afterword.db.spam_store import SqlStateStore
-        from afterword.spam import Engine
+        with _building:
+            engine = getattr(app.state, "spam_engine", None)
+            if engine is None:
+                from afterword.db.spam_store import SqlStateStore
+                from afterword.spam import Engine
 
-        app.state.spam_store = SqlStateStore(app.state.sessions)
-        engine = app.state.spam_engine = Engine(app.state.spam_store)
+                app.state.spam_store = SqlStateStore(app.state.sessions)
+                engine = app.state.spam_engine = Engine(app.state.spam_store)
     return engine
