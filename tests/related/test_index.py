@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from afterword.related import index as related_index
 from afterword.related.index import Doc, Options, RelatedIndex
 from afterword.related.text import tokenize
 
@@ -116,3 +117,17 @@ def test_additions_folded_into_the_main_segment_in_the_background_lose_nothing()
     assert {"https://s.example/late/1", "https://s.example/late/9"} <= hits
     assert "https://s.example/beer/0" not in hits
     assert "https://s.example/late/0" not in hits
+
+
+def test_a_common_term_still_finds_the_articles_most_about_it(monkeypatch):
+    # Posting lists are cut to each term's strongest articles: the cut must drop the
+    # passing mentions, never the articles that are about the term.
+    monkeypatch.setattr(related_index, "POSTINGS", 3)
+    docs = [Doc(key=f"about/{i}", title="Telescope", body="telescope") for i in range(2)]
+    docs += [Doc(key=f"mention/{i}", title=f"Cars {i}",
+                 body=f"{TOPICS['cars']} {TOPICS['beer']} telescope word{i}") for i in range(10)]
+    docs.append(Doc(key="query", title="Telescope", body="telescope telescope"))
+    index = RelatedIndex()
+    index.rebuild(docs)
+    hits = index.related("query", Options(limit=2, min_score=0, diversity=False))
+    assert {h.key for h in hits} == {"about/0", "about/1"}
