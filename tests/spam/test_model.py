@@ -161,3 +161,13 @@ def test_character_ngrams_are_those_of_sklearn_char_wb(text):
     analyse = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False)
     expected = set(analyse.build_analyzer()(low))
     assert len(set(_char_hashes(low).tolist())) == len(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="usdrpgbe $£€0189 .x", max_size=20) | st.text(max_size=20))
+def test_the_money_token_is_exactly_where_the_money_pattern_matches(text):
+    """The signal skips the pattern on texts with neither a digit nor a currency sign; it
+    must never skip one the pattern would have matched."""
+    from afterword.spam.model import _MONEY, _signal_tokens
+
+    assert ("money" in _signal_tokens(text, text)) == bool(_MONEY.search(text))

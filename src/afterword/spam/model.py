@@ -125,7 +125,8 @@ def _signal_tokens(raw: str, norm: str, links: int | None = None) -> list[str]:
         digits = len(_DIGIT.findall(norm))
     if digits >= 8 and _PHONE.search(norm):  # the pattern needs eight digits at least
         tokens.append("phone")
-    if _MONEY.search(norm):
+    # A money match needs a digit or a currency sign ("$", or one outside ASCII).
+    if (digits or "$" in norm or not norm.isascii()) and _MONEY.search(norm):
         tokens.append("money")
     if _mostly_capitals(raw):
         tokens.append("caps")
