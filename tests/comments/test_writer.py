@@ -74,3 +74,20 @@ def test_a_bad_row_is_refused_alone(db_engine, sessions, thread_id):
         assert session.scalars(select(Comment.text).order_by(Comment.id)).all() == [
             "warm", "good", "also good"]
         assert session.scalar(select(Thread.comment_count)) == 3
+
+
+def test_a_row_given_up_before_its_commit_is_dropped_and_the_writer_goes_on(
+        db_engine, sessions, thread_id):
+    writer = GroupWriter(db_engine)
+    blocker = db_engine.raw_connection()
+    blocker.execute("BEGIN IMMEDIATE")
+    first = writer.insert(_row(thread_id, "first"), published=True)
+    abandoned = writer.insert(_row(thread_id, "abandoned"), published=True)
+    abandoned.cancel()  # what a cancelled request's await does to it
+    threading.Timer(0.3, blocker.rollback).start()
+    first.result(timeout=30)
+    blocker.close()
+    assert writer.insert(_row(thread_id, "after"), published=True).result(timeout=30)
+    with sessions() as session:
+        texts = session.scalars(select(Comment.text).order_by(Comment.id)).all()
+    assert "after" in texts and len(texts) == 2 + ("abandoned" in texts)

@@ -2,8 +2,9 @@
 
 Validate -> render token -> rate limits -> the moderators' bans and word lists -> spam engine
 (honeypot and time-to-submit are evidence it weighs) -> the site's moderation policy ->
-durable write (group commit). Both doors that accept comments (the JSON API and the
-no-JavaScript form) call :meth:`CommentService.submit`, so neither can skip a step.
+durable write (group commit). Both doors that accept comments (the JSON API through
+:meth:`CommentService.post`, the no-JavaScript form through :meth:`CommentService.submit`)
+run the same steps, so neither can skip one.
 Notifications are not sent from here: the moderation dispatcher finds new comments itself.
 """
 

@@ -71,7 +71,11 @@ class GroupWriter:
                     self._running = False
                     return
                 batch, self._waiting = self._waiting, []
-            self._write(batch)
+            # A row whose caller gave up (its request was cancelled) before this point is
+            # dropped: nobody will be told it was stored. The rest can no longer be cancelled.
+            batch = [row for row in batch if row.future.set_running_or_notify_cancel()]
+            if batch:
+                self._write(batch)
 
     def _write(self, batch: list[_Row]) -> None:
         try:
