@@ -36,7 +36,7 @@ from afterword.akismet.keys import KeyInfo, blog_matches, key_from_host
 from afterword.akismet.service import AkismetService
 from afterword.akismet.stats import month_bounds, since_of, totals
 from afterword.sites import SiteError
-from afterword.web.warmup import warmed_up
+from afterword.web.warmup import first_checks_in_turn, warmed_up
 
 __all__ = ["ROUTES", "openapi_paths"]
 
@@ -295,7 +295,8 @@ async def comment_check(request: Request, fields: Fields) -> Response:
     if warmed_up():
         checked = service.check(info, fields)
     else:  # the first check loads the engine: a second or more the loop must not stand still
-        checked = await run_in_threadpool(service.check, info, fields)
+        checked = await run_in_threadpool(first_checks_in_turn,
+                                          lambda: service.check(info, fields))
     headers = {"X-akismet-guid": checked.guid}
     if checked.verdict.discard:
         headers["X-akismet-pro-tip"] = "discard"
