@@ -131,3 +131,16 @@ def test_a_common_term_still_finds_the_articles_most_about_it(monkeypatch):
     index.rebuild(docs)
     hits = index.related("query", Options(limit=2, min_score=0, diversity=False))
     assert {h.key for h in hits} == {"about/0", "about/1"}
+
+
+def test_word_vectors_prefer_the_article_on_the_same_subject():
+    # Both candidates share only "brewing" with the query; the pretrained vectors know
+    # that a pilsner is a lager, which a small site's own articles cannot teach LSA.
+    docs = [Doc(key="query", title="Lager brewing", body="lager brewing at home"),
+            Doc(key="beer", title="Pilsner brewing", body="pilsner brewing in the cellar"),
+            # Shorter, so "brewing" weighs more in it: lexically the closer of the two.
+            Doc(key="council", title="Permit brewing", body="permit for brewing")]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    ranked = [h.key for h in index.related("query", Options(limit=2, min_score=0))]
+    assert ranked == ["beer", "council"]
