@@ -93,9 +93,14 @@ class MemoryStore:
         with self._lock:
             for kind, key in events:
                 ident = (site, kind, key)
-                self._order.setdefault(kind, deque()).append((ts, ident))
-                stamps = self._events.setdefault(ident, [])
-                if stamps and stamps[-1] > ts:  # a clock that went back: keep the list sorted
+                order = self._order.get(kind)
+                if order is None:
+                    order = self._order[kind] = deque()
+                order.append((ts, ident))
+                stamps = self._events.get(ident)
+                if stamps is None:  # most keys: a new text, a first comment from a network
+                    self._events[ident] = [ts]
+                elif stamps[-1] > ts:  # a clock that went back: keep the list sorted
                     bisect.insort(stamps, ts)
                 else:
                     stamps.append(ts)
