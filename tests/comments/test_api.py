@@ -417,3 +417,11 @@ def test_reply_notification_wish_is_recorded(reader, sessions):
         subs = session.execute(select(ReplySubscription.comment_id,
                                       ReplySubscription.email)).all()
     assert subs == [(wants, "ann@example.org")]
+
+
+def test_posted_comments_are_counted_under_their_route(reader):
+    reader.posted()
+    metrics = reader.client.get("/metrics").text
+    assert ('afterword_http_requests_total{method="POST",route="/api/v1/comments",status="201"}'
+            in metrics)
+    assert "afterword_comment_commit_rows_count" in metrics
