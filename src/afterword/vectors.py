@@ -41,16 +41,19 @@ def _is_cjk(code: int) -> bool:
     )
 
 
+def _kept(char: str) -> bool:
+    """Accents (Mn) and control or format characters (C*, e.g. a byte-order mark) go."""
+    if char.isspace():
+        return True
+    category = unicodedata.category(char)
+    return category != "Mn" and category[0] != "C"
+
+
 def basic_words(text: str) -> list[str]:
     """BERT's basic tokenisation: lower-case, strip accents, split off punctuation and CJK."""
     text = text.lower()
     if not text.isascii():
-        # Accents (Mn) and control or format characters (C*, e.g. a byte-order mark) go.
-        text = "".join(
-            c
-            for c in unicodedata.normalize("NFD", text)
-            if c.isspace() or unicodedata.category(c)[0] != "C" and unicodedata.category(c) != "Mn"
-        )
+        text = "".join(c for c in unicodedata.normalize("NFD", text) if _kept(c))
         text = "".join(f" {c} " if _is_cjk(ord(c)) else c for c in text)
     words: list[str] = []
     for chunk in text.split():
