@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -151,3 +152,25 @@ def test_related_js_is_served(client):
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/javascript")
     assert "Related posts" in r.text
+
+
+def test_a_large_sites_first_build_does_not_hold_up_requests(seeded, sessions, monkeypatch):
+    from afterword.related import store
+
+    monkeypatch.setattr(store, "INLINE_BUILD", 5)  # the seeded site's 12 count as large
+    release = threading.Event()
+    rebuild = store.RelatedIndex.rebuild
+
+    def slow_rebuild(self, docs):
+        release.wait(10)  # a build that lasts until the test lets it finish
+        rebuild(self, docs)
+
+    monkeypatch.setattr(store.RelatedIndex, "rebuild", slow_rebuild)
+    worker = RelatedService(sessions)  # a restarted worker
+    assert worker.related(1, f"{ORIGIN}/space/1", 3) == []  # answered during the build
+    release.set()
+    deadline = time.monotonic() + 10
+    while not (hits := worker.related(1, f"{ORIGIN}/space/1", 3)):
+        assert time.monotonic() < deadline, "the background build never came in"
+        time.sleep(0.05)
+    assert all("/space/" in h.url for h in hits)
