@@ -100,7 +100,9 @@ ABLATIONS = {
     "without tags at all": (False, RANK_ALL, {}),
     "without the shared-tag bonus": (True, RANK_ALL, {"TAG_BONUS": 0.0}),
     "without the recency bonus": (True, replace(RANK_ALL, recency_half_life_days=None), {}),
-    "without LSA (lexical only)": (True, RANK_ALL, {"LEXICAL_SHARE": 1.0}),
+    "without the latent view (lexical only)": (True, RANK_ALL, {"LEXICAL_SHARE": 1.0}),
+    "without the word vectors (latent view = LSA)": (True, RANK_ALL, {"VECTOR_SHARE": 0.0}),
+    "without LSA (latent view = word vectors)": (True, RANK_ALL, {"VECTOR_SHARE": 1.0}),
     "without pseudo-relevance feedback": (True, RANK_ALL, {"FEEDBACK_WEIGHT": 0.0}),
     "without the near-copy filter": (True, replace(RANK_ALL, diversity=False), {}),
     "title weight 1 instead of 3": (

@@ -499,8 +499,10 @@ def _ts(when: datetime | None) -> float:
 
 def _latent_maps(rows: sp.csr_matrix, vocab: dict[str, int]) -> list[tuple[np.ndarray, float]]:
     """Term -> latent-space matrices (vocabulary x dims) with their shares of the view."""
-    maps = [(_term_vectors(vocab, rows.shape[1]), VECTOR_SHARE)]
-    lsa = _fit_lsa(rows)
+    maps = []
+    if VECTOR_SHARE > 0:
+        maps.append((_term_vectors(vocab, rows.shape[1]), VECTOR_SHARE))
+    lsa = _fit_lsa(rows) if VECTOR_SHARE < 1 else None
     if lsa is not None:
         maps.append((lsa, 1.0 - VECTOR_SHARE))
     return maps
