@@ -173,7 +173,10 @@ class Facts:
 def ip_network(ip: str) -> str:
     """The prefix one actor usually controls: /24 for IPv4, /48 for IPv6; "" if not an IP."""
     parts = ip.split(".")
-    if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts):
+    # isascii: "²" and "٣" pass isdigit() but are no address (int() even refuses "²").
+    if len(parts) == 4 and all(
+        p.isascii() and p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts
+    ):
         return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"  # the common case, fast
     return _ip6_network(ip) if ":" in ip else ""
 
