@@ -150,8 +150,8 @@ def _mostly_capitals(raw: str) -> bool:
         letters = len(data) - len(data.translate(None, _LETTERS))
         capitals = len(data) - len(data.translate(None, _CAPITALS))
     else:
-        letters = sum(c.isalpha() for c in raw)
-        capitals = sum(c.isupper() for c in raw)
+        letters = sum(map(str.isalpha, raw))  # map: no generator frame per character
+        capitals = sum(map(str.isupper, raw))
     return letters > 5 and capitals * 2 > letters
 
 
