@@ -11,7 +11,6 @@ longest-match WordPiece) closely enough for averaging, and caches each word's pi
 from __future__ import annotations
 
 import functools
-import threading
 import unicodedata
 from pathlib import Path
 
@@ -121,15 +120,10 @@ class StaticVectors:
         return self.vectors[ids].mean(axis=0)
 
 
-_cache: StaticVectors | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def load_vectors() -> StaticVectors:
-    """The vectors shipped in ``afterword/data/vectors/``, loaded once per process."""
-    global _cache
-    if _cache is None:
-        with _lock:
-            if _cache is None:
-                _cache = StaticVectors.load()
-    return _cache
+    """The vectors shipped in ``afterword/data/vectors/``, loaded once per process.
+
+    Two threads racing on the first call may both load; both get equal vectors.
+    """
+    return StaticVectors.load()
