@@ -144,3 +144,14 @@ def test_word_vectors_prefer_the_article_on_the_same_subject():
     index.rebuild(docs)
     ranked = [h.key for h in index.related("query", Options(limit=2, min_score=0))]
     assert ranked == ["beer", "council"]
+
+
+def test_a_site_that_starts_small_relates_the_articles_that_came_later():
+    # Built when the site had one article: later articles' words are new to its vocabulary.
+    index = RelatedIndex()
+    index.rebuild([Doc(key="beer", title="Beer", body=TOPICS["beer"])])
+    for i in range(12):
+        index.add(Doc(key=f"space/{i}", title="Space", body=f"{TOPICS['space']} story{i}"))
+    index.wait_for_merge(timeout=30)
+    hits = index.related("space/1", Options(limit=3))
+    assert len(hits) == 3 and all(h.key.startswith("space/") for h in hits)
