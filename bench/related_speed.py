@@ -111,7 +111,7 @@ def main() -> None:
     merged = time.perf_counter() - merge_started
 
     print(f"| measure ({args.articles:,} articles) | value |\n|---|---|")
-    print(f"| index build (tokenise + TF-IDF + LSA) | {build:.1f} s |")
+    print(f"| index build (tokenise + TF-IDF + LSA + word vectors) | {build:.1f} s |")
     print(f"| peak RSS after build (generated texts alone: {rss_before:.0f} MB) | {rss:.0f} MB |")
     print(f"| related query p50 / p99 (uncached, {args.queries} queries) | "
           f"{pct(ours, 50):.2f} / {pct(ours, 99):.2f} ms |")
