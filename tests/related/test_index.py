@@ -155,3 +155,12 @@ def test_a_site_that_starts_small_relates_the_articles_that_came_later():
     index.wait_for_merge(timeout=30)
     hits = index.related("space/1", Options(limit=3))
     assert len(hits) == 3 and all(h.key.startswith("space/") for h in hits)
+
+
+def test_on_a_small_site_related_words_count_without_a_shared_one():
+    docs = [Doc(key="lager", title="Lager", body="a crisp lager from the tap"),
+            Doc(key="pilsner", title="Pilsner", body="golden pilsner poured cold"),
+            Doc(key="council", title="Council", body="councillors vote on parking permits")]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    assert index.related("lager", Options(limit=2, min_score=0))[0].key == "pilsner"

@@ -7,10 +7,11 @@ pretrained word vectors (``afterword.vectors``, distilled from all-MiniLM-L6-v2)
 know that "lager" is close to "pilsner" from far more text than one site has. One round of
 pseudo-relevance feedback then rescores the best candidates by their similarity to the top
 few, which pulls in articles that agree with the neighbourhood rather than with one
-accidental shared word. Only articles sharing a term with the query are candidates (each
-term's posting list cut to its strongest articles); the latent view rescores the best of them
-rather than every article. Shared tags, recency, a minimum score and a near-copy filter come
-last, so the block never shows five versions of one story or the article itself.
+accidental shared word. On a large site only articles sharing a term with the query are
+candidates (each term's posting list cut to its strongest articles), and the latent view
+rescores the best of them rather than every article. Shared tags, recency, a minimum score
+and a near-copy filter come last, so the block never shows five versions of one story or
+the article itself.
 
 The index is a main segment (scipy sparse + NumPy arrays, rebuilt in bulk) plus a small
 delta of recently added articles scored in place, so adding one article costs
@@ -42,7 +43,7 @@ LSA_DIMS = 64  # 20NG train P@10: 0.817 at 100 dims, 0.823 at 64, and a third le
 LSA_SAMPLE = 20_000  # rows the projection is fitted on; later rows are only projected
 QUERY_TERMS = 48  # an article's strongest terms are its query
 POSTINGS = 1000  # a term's posting list keeps its strongest articles (impact pruning)
-POOL = 1000  # best lexical matches that the latent view rescores
+POOL = 1000  # articles the latent view rescores: the best lexical matches
 CANDIDATES = 200  # best of those that feedback, bonuses and diversity look at
 FEEDBACK_DOCS = 5
 FEEDBACK_WEIGHT = 2.0
@@ -338,16 +339,16 @@ class RelatedIndex:
             lexical[n:] = np.bincount(docs, vals * weights[seg], minlength=m)
             for k, d in enumerate(self.delta_docs):
                 if d.key == doc.key:
-                    lexical[n + k] = 0.0
-        lexical[:n][~self.alive] = 0.0
+                    lexical[n + k] = -1.0
+        lexical[:n][~self.alive] = -1.0
         self_i = self.position.get(doc.key)
         if self_i is not None:
-            lexical[self_i] = 0.0
-        # The latent view only rescores this pool: a product over every article would cost
-        # more than the rest of the query at 100,000 articles.
-        # (Selecting among the touched articles only: argpartition slows down on the many
-        # tied zeros of the untouched ones.)
-        cand = np.flatnonzero(lexical)
+            lexical[self_i] = -1.0
+        # The latent view rescores a pool: all of a small site's articles, so that words
+        # it relates count without a shared one; else the best of those sharing a term, as
+        # a product over every article would cost more than the rest of the query at
+        # 100,000. (Among the touched ones only: argpartition slows down on tied zeros.)
+        cand = np.flatnonzero(lexical >= 0 if n + m <= POOL else lexical > 0)
         if not len(cand):
             return []
         if len(cand) > POOL:
