@@ -48,7 +48,12 @@ def _sqlite_engine(parsed) -> Engine:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(f"cannot create database folder {folder}: {exc.strerror}") from None
-    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+    # A pool as large as the threads that hold a connection at once under load (request
+    # pool, group writer, check records, spam events): with the default 5 kept, sixteen
+    # concurrent comments opened and closed connections, each with its PRAGMAs, all the
+    # time. An idle SQLite connection costs a little memory and nothing else.
+    engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=20, max_overflow=20)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
