@@ -120,7 +120,8 @@ class SpamCheck(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guid: Mapped[str] = mapped_column(String(36), unique=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    # No index of its own: ix_spam_checks_site_content leads with it.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     is_spam: Mapped[bool] = mapped_column(Boolean)
     discard: Mapped[bool] = mapped_column(Boolean, default=False)
