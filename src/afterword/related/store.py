@@ -95,7 +95,12 @@ def _next_seq(session: Session, site_id: int) -> int:
         session.add(RelatedState(site_id=site_id, seq=1))
         session.flush()
         return 1
-    return session.scalar(select(RelatedState.seq).where(RelatedState.site_id == site_id))
+    return _seq(session, site_id)
+
+
+def _seq(session: Session, site_id: int) -> int:
+    """The site's article sequence number: 0 before its first article."""
+    return session.scalar(select(RelatedState.seq).where(RelatedState.site_id == site_id)) or 0
 
 
 def upsert_article(session: Session, site: Site, article: ArticleIn, source: str) -> str:
@@ -114,8 +119,8 @@ def upsert_article(session: Session, site: Site, article: ArticleIn, source: str
         return "unchanged"  # a page seen again: only a newer modified date re-indexes it
     excluded = Exclusions.of(site).reason(article.url, article.tags, published)
     if row is None:
-        count = session.scalar(select(RelatedState.seq).where(RelatedState.site_id == site.id))
-        if count and count >= MAX_ARTICLES and _live_count(session, site.id) >= MAX_ARTICLES:
+        count = _seq(session, site.id)
+        if count >= MAX_ARTICLES and _live_count(session, site.id) >= MAX_ARTICLES:
             raise ArticleRefused(f"site has {MAX_ARTICLES} articles, the most kept per site")
         row = RelatedArticle(site_id=site.id, url=article.url)
         session.add(row)
@@ -199,8 +204,7 @@ class RelatedService:
                     not force and time.monotonic() - state.checked < REFRESH_SECONDS):
                 return state
             with self.sessions() as session:
-                current = session.scalar(select(RelatedState.seq).where(
-                    RelatedState.site_id == site_id)) or 0
+                current = _seq(session, site_id)
                 if current != state.seq:
                     if state.seq < 0 and _live_count(session, site_id) > INLINE_BUILD:
                         state.building = threading.Thread(
@@ -219,8 +223,7 @@ class RelatedService:
             with self.sessions() as session:
                 # The seq first: rows changed after it are applied again by the next
                 # refresh, which is harmless; rows missed would not be.
-                current = session.scalar(select(RelatedState.seq).where(
-                    RelatedState.site_id == site_id)) or 0
+                current = _seq(session, site_id)
                 fresh = _SiteIndex()
                 self._apply(session, site_id, fresh)
             with state.lock:
