@@ -113,7 +113,7 @@ def _signal_tokens(raw: str, norm: str, links: int | None = None) -> list[str]:
     """
     tokens = []
     if links is None:
-        links = len(extract_urls(norm)) if "." in norm or "/" in norm else 0  # a URL needs one
+        links = len(extract_urls(norm))  # it skips, itself, texts that hold no URL
     if links:
         tokens += ["url", f"url{min(links, 3)}"]
     if "@" in norm and _EMAIL.search(norm):
