@@ -113,8 +113,11 @@ class _Staged:
 
     values: dict[str, Any]
     policy: Policy
-    published: bool
     subscribe: str  # the email that asked for replies ("" when none did)
+
+    @property
+    def published(self) -> bool:
+        return self.values["status"] == "published"
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +208,7 @@ class CommentService:
             spam_submission=_recordable(submission, anonymous), created_at=datetime.now(UTC),
             likes=0,
         )
-        return _Staged(values, policy, status == "published",
-                       fields["email"] if new.notify else "")
+        return _Staged(values, policy, fields["email"] if new.notify else "")
 
     def _finish(self, staged: _Staged, comment_id: int) -> Posted:
         """After the commit: count it, record a wish for reply emails, build the answer."""
