@@ -171,3 +171,21 @@ def test_the_money_token_is_exactly_where_the_money_pattern_matches(text):
     from afterword.spam.model import _MONEY, _signal_tokens
 
     assert ("money" in _signal_tokens(text, text)) == bool(_MONEY.search(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab é_1 \u00a0x", max_size=30) | st.text(max_size=30))
+def test_word_hashes_are_the_crc_of_each_word_and_each_pair(text):
+    """The ASCII fast path (bytes, CRCs continued over the pair) hashes exactly what the
+    model was trained on: each word and each "a b" pair of neighbours, as UTF-8."""
+    import re
+    import zlib
+    from itertools import pairwise
+
+    from afterword.spam.model import _word_hashes
+
+    low = text.lower()
+    words = re.findall(r"\w+", low)
+    tokens = words + [f"{a} {b}" for a, b in pairwise(words)]
+    expected = [zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens]
+    assert _word_hashes(low) == expected

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import threading
 import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ MAX_CHARS = 5000
 N_BITS = 20
 
 _WORD = re.compile(r"\w+")
+_WORD_BYTES = re.compile(rb"\w+")
 _DIGIT = re.compile(r"\d")
 _PHONE = re.compile(r"(?<!\d)\+?\d[\d \-]{6,}\d(?!\d)")
 _MONEY = re.compile(r"[£$€¥₹]|\b(?:rp|usd|gbp|eur)\.? ?\d", re.IGNORECASE)
@@ -67,30 +69,47 @@ _U64 = np.uint64
 _P = _U64(0x100000001B3)  # FNV-64 prime: a cheap polynomial rolling hash over code points
 _SEED = _U64(0xCBF29CE484222325)  # FNV-64 offset basis
 _MIX = _U64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, for multiplicative hashing
-_BLOCKS = np.arange(3, dtype=_U64)
-_GRAM_SEEDS = np.array([int(_SEED) * n % (1 << 64) for n in range(2, 6)], _U64)
-_WINDOWS = np.arange(MAX_CHARS + 2)[:, None] + np.arange(5)
-_POWERS = np.cumprod(np.r_[1, np.full(4, _P)].astype(_U64))  # P**0 .. P**4, modulo 2**64
-_BLOCK_WEIGHT = np.array([1.0, 1.0, 0.5])  # words, character n-grams, signal tokens
+# Block numbers: words and word pairs (0), character n-grams (1), signal tokens (2).
+_CHAR_BLOCK = _U64(1)
+_SIGNAL_BLOCK = 2
+# Columns, to broadcast along the rows of _char_hashes' window matrix.
+_GRAM_SEEDS = np.array([[int(_SEED) * n % (1 << 64)] for n in range(2, 6)], _U64)
+_POWERS = np.cumprod(np.r_[1, np.full(4, _P)].astype(_U64))[:, None]  # P**0 .. P**4, mod 2**64
+_BLOCK_WEIGHT = (1.0, 1.0, 0.5)  # words, character n-grams, signal tokens
 _DIGITS = b"0123456789"
 _CAPITALS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LETTERS = _CAPITALS + _CAPITALS.lower()
 
 
-def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
-    return np.fromiter(
-        (zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens), np.uint64, len(tokens)
-    )
+def _word_hashes(low: str) -> list[int]:
+    """CRC-32 of each word of ``low`` and of each pair of neighbours joined by a space.
+
+    A pair's CRC is its first word's CRC continued over the space and the second word
+    (``crc32(b, crc32(a + " "))`` is ``crc32(a + " " + b)``), so no pair string is built,
+    and every CRC is computed by ``map`` in C: on a comment's few dozen words a Python loop
+    per word was a tenth of the text model's cost. ASCII text (most comments) is matched
+    as bytes, where ``\\w`` means what it means for an ASCII ``str``, so no word is encoded
+    on its own.
+    """
+    if low.isascii():
+        words = _WORD_BYTES.findall(low.encode())
+    else:
+        words = [w.encode("utf-8", "surrogatepass") for w in _WORD.findall(low)]
+    crcs = list(map(zlib.crc32, words))
+    spaced = list(map(zlib.crc32, repeat(b" ", len(crcs) - 1), crcs))
+    return crcs + list(map(zlib.crc32, words[1:], spaced))
 
 
 def _char_hashes(low: str) -> np.ndarray:
     """Hashes of all character 2..5-grams of each space-padded word (sklearn's char_wb).
 
-    Vectorised over the whole text: row i of a window matrix holds the five code points from
-    position i, and a running sum along the row of ``code * P**k`` is the polynomial hash of
-    every n-gram starting there. An n-gram counts when it stays inside one padded word, i.e.
-    reaches at most to the next space. A long comment costs a few array operations, not a
-    Python loop per n-gram, which is what keeps the p99 of a check low.
+    Vectorised over the whole text: row k of a window matrix holds, for every position, the
+    code point k places after it, and a running sum down the rows of ``code * P**k`` is the
+    polynomial hash of every n-gram starting there. An n-gram counts when it stays inside
+    one padded word, i.e. reaches at most to the next space. A long comment costs a few
+    array operations, not a Python loop per n-gram, which is what keeps the p99 of a check
+    low. Five rows of the text's length, not a row of five per position: numpy's running
+    sums loop once per row, so the long axis must be the inner one.
     """
     words = (_DIGIT.sub("0", low) if _DIGIT.search(low) else low).split()
     if not words:
@@ -98,12 +117,14 @@ def _char_hashes(low: str) -> np.ndarray:
     # The last word's closing space, then four more so that every window is whole.
     padded = " " + " ".join(words) + "     "
     codes = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32)
-    # Rows start before the closing space: from it, nothing of two characters fits.
-    windows = codes[_WINDOWS[: len(codes) - 5]]
-    grams = np.cumsum(windows * _POWERS, axis=1)[:, 1:] + _GRAM_SEEDS
+    # Positions up to the closing space (from it, nothing of two characters fits); row k is
+    # codes[k:k + n], a view of the same memory.
+    n = len(codes) - 5
+    windows = np.ndarray((5, n), np.uint32, codes, 0, (4, 4))
+    grams = np.cumsum(windows * _POWERS, axis=0)[1:] + _GRAM_SEEDS
     # An n-gram fits in its padded word when none of its inner characters is a space.
-    fits = np.logical_and.accumulate(windows[:, 1:4] != 32, axis=1)
-    return np.concatenate((grams[:, 0], grams[:, 1:][fits]))
+    fits = np.logical_and.accumulate(windows[1:4] != 32, axis=0)
+    return np.concatenate((grams[0], grams[1:][fits]))
 
 
 def _signal_tokens(raw: str, norm: str, links: int | None = None) -> list[str]:
@@ -155,10 +176,12 @@ def _mostly_capitals(raw: str) -> bool:
     return letters > 5 and capitals * 2 > letters
 
 
-@functools.lru_cache(maxsize=64)
-def _signal_hash(token: str) -> int:
-    """Signal tokens are few and repeat on every text: hash each once."""
-    return zlib.crc32(token.encode())
+@functools.lru_cache(maxsize=256)
+def _signal_key(token: str, n_bits: int) -> int:
+    """A signal token's sort key (see :func:`_hashed_features`), computed as it does for the
+    other blocks. The tokens are few and repeat on every text: each is computed once."""
+    mixed = (zlib.crc32(token.encode()) + _SIGNAL_BLOCK) * int(_MIX) % (1 << 64)
+    return mixed >> (64 - n_bits) | _SIGNAL_BLOCK << n_bits
 
 
 def _hashed_features(
@@ -180,24 +203,34 @@ def _hashed_features(
             links = None  # counted over more text than the model reads
         norm = normalized[:MAX_CHARS]
     low = norm.lower()[:MAX_CHARS]  # lower-casing can lengthen a text a little
-    words = _WORD.findall(low)
-    blocks = (
-        _token_hashes(words + [f"{a} {b}" for a, b in pairwise(words)]),
-        _char_hashes(low),
-        np.fromiter(map(_signal_hash, _signal_tokens(raw, norm, links)), _U64),
-    )
-    block = np.repeat(_BLOCKS, [len(b) for b in blocks])
+    words = _word_hashes(low)
+    chars = _char_hashes(low)
+    signals = [_signal_key(token, n_bits) for token in _signal_tokens(raw, norm, links)]
     # Multiplicative (Fibonacci) hashing: the top bits of the product depend on every bit of
-    # the hash. One sort for all blocks: the block number sits above the index, so a word
-    # and an n-gram in the same bucket stay two features, while repeats within a block
-    # collapse (binary bags).
-    h = (np.concatenate(blocks) + block) * _MIX
-    keys = (h >> _U64(64 - n_bits)) | (block << _U64(n_bits))
+    # the hash. One sort for all blocks: the block number, added to a hash before mixing,
+    # also sits above the index, so a word and an n-gram in the same bucket stay two
+    # features, while repeats within a block collapse (binary bags). Done in place, one
+    # array for all blocks: on a short comment each numpy call costs more than its work.
+    n_words, n_mixed = len(words), len(words) + len(chars)
+    keys = np.empty(n_mixed + len(signals), _U64)
+    keys[:n_words] = words
+    np.add(chars, _CHAR_BLOCK, out=keys[n_words:n_mixed])
+    mixed = keys[:n_mixed]
+    mixed *= _MIX
+    mixed >>= _U64(64 - n_bits)
+    keys[n_words:n_mixed] |= _CHAR_BLOCK << _U64(n_bits)
+    keys[n_mixed:] = signals
     keys.sort()
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))].astype(np.int64)
-    block = keys >> n_bits
-    scale = _BLOCK_WEIGHT / np.sqrt(np.maximum(np.bincount(block, minlength=3), 1))
-    return keys & ((1 << n_bits) - 1), scale[block]
+    first = np.empty(len(keys), bool)
+    first[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    keys = keys[first].view(np.int64)
+    # Sorted by block, so each block is one run of keys and its values one slice.
+    bounds = [0, *keys.searchsorted((1 << n_bits, 2 << n_bits)).tolist(), len(keys)]
+    values = np.empty(len(keys))
+    for start, end, weight in zip(bounds, bounds[1:], _BLOCK_WEIGHT, strict=False):
+        values[start:end] = weight / math.sqrt(max(end - start, 1))
+    return keys & ((1 << n_bits) - 1), values
 
 
 class BaseModel:
