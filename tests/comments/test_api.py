@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 import xml.etree.ElementTree as ET
 
@@ -10,8 +11,8 @@ from comments.comments_kit import ARTICLE, SITE, Reader, configure
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from afterword.comments import set_status
-from afterword.db.models import Comment
+from afterword.comments import set_status, store
+from afterword.db.models import Comment, Site, Thread
 
 
 def test_posted_comment_is_shown_rendered_without_personal_data(reader):
@@ -171,6 +172,35 @@ def test_require_email(reader, sessions):
     configure(sessions, ip_per_minute=100, require_email=True)
     assert reader.post(email="").status_code == 400
     assert reader.post(email="a@example.org").status_code == 201
+
+
+def test_site_and_thread_changes_apply_to_the_next_comment(reader, sessions):
+    """Posting keeps what it read of a site and a thread for a few seconds, but a change
+    saved through the app (an admin's site settings, a moderator closing a thread) is seen
+    by the very next comment."""
+    assert reader.posted()["status"] == "published"
+    with sessions() as session:  # as the admin's site page saves it
+        site = session.scalar(select(Site).where(Site.url == SITE))
+        site.settings = {**site.settings, "moderation": "all"}
+        session.commit()
+    assert reader.posted()["status"] == "pending"
+    with sessions() as session:  # as a moderator locks the thread
+        session.scalar(select(Thread)).closed = True
+        session.commit()
+    r = reader.post()
+    assert r.status_code == 403 and "closed" in r.json()["detail"]
+
+
+def test_a_site_changed_by_another_process_applies_within_the_cache_time(
+        reader, settings, monkeypatch):
+    """Another worker or the CLI (here: plain SQL) changes the site: this worker sees it once
+    its copy is older than ``CACHE_SECONDS``."""
+    monkeypatch.setattr(store, "CACHE_SECONDS", 0.2)
+    assert reader.posted()["status"] == "published"
+    with sqlite3.connect(settings.database_url.removeprefix("sqlite:///")) as db:
+        db.execute("UPDATE sites SET settings = json_set(settings, '$.moderation', 'all')")
+    time.sleep(0.3)
+    assert reader.posted()["status"] == "pending"
 
 
 def test_edit_with_token_within_window(reader):

@@ -144,6 +144,7 @@ class CommentService:
         # The IP hash's key changes every period so stored hashes stop linking visits.
         self._ip_hash_days = ip_hash_rotation_days
         self._writer = GroupWriter(engine)
+        self._lookups = store.PostingLookups()
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -170,7 +171,7 @@ class CommentService:
         # One pooled connection for every read (Core, no ORM session: this runs for every
         # comment), given back before the spam engine and the writer take their own.
         with self._engine.connect() as conn:
-            site, url, thread = store.find_site_and_thread(conn, site_url, new.url)
+            site, url, thread = self._lookups.site_and_thread(conn, site_url, new.url)
             policy = Policy.of(site)
             fields = _clean_fields(new, policy)
             try:
@@ -182,7 +183,7 @@ class CommentService:
             self._limit(f"comments:thread:{site.id}:{url}", policy.thread_per_minute)
 
             if thread is None:
-                thread = store.create_thread(conn, site.id, url, new.title)
+                thread = self._lookups.created(conn, site.id, url, new.title)
             parent_id, root_id, depth = self._placement(conn, thread.id, new.parent, policy)
             rule = _site_rules(conn, site, thread, {
                 **fields, "ip": visitor.ip, "is_reply": parent_id is not None})

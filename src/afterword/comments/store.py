@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Connection, TextClause, insert, text, update
+from sqlalchemy import Connection, TextClause, event, insert, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
 from afterword.db.models import Comment, Site, Thread
 from afterword.sites import SiteError, normalise_site_url
 
 Sort = Literal["newest", "oldest", "top"]
+T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Rejected(Exception):
@@ -110,19 +114,27 @@ def find_thread(conn: Connection | Session, site_id: int, url: str) -> ThreadRow
     return ThreadRow(*row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """What posting needs of a thread: its id and whether it still takes comments."""
+
+    id: int
+    closed: bool
+    created_at: datetime
+
+
 # A new comment needs both, and they come in one statement.
 _SITE_AND_THREAD = text(
     "SELECT sites.id, sites.url, sites.name, sites.settings, threads.id AS thread_id, "
-    "threads.title, threads.comment_count, threads.closed, threads.created_at FROM sites "
+    "threads.closed, threads.created_at FROM sites "
     "LEFT JOIN threads ON threads.site_id = sites.id AND threads.url = :thread "
     "WHERE sites.url = :site").columns(
     id=Site.id.type, url=Site.url.type, name=Site.name.type, settings=Site.settings.type,
-    thread_id=Thread.id.type, title=Thread.title.type, comment_count=Thread.comment_count.type,
-    closed=Thread.closed.type, created_at=Thread.created_at.type)
+    thread_id=Thread.id.type, closed=Thread.closed.type, created_at=Thread.created_at.type)
 
 
 def find_site_and_thread(conn: Connection, site_url: str, article_url: str) -> tuple[
-        SiteRow, str, ThreadRow | None]:
+        SiteRow, str, ThreadState | None]:
     """The site registered as ``site_url``, the canonical URL of its article ``article_url``
     and that article's thread if it has one yet. Raises :class:`Rejected` for an unknown
     site (404) or an article URL outside it (400)."""
@@ -139,12 +151,12 @@ def find_site_and_thread(conn: Connection, site_url: str, article_url: str) -> t
         raise Rejected(404, "unknown site")
     if bad is not None:
         raise bad
-    thread = None if row.thread_id is None else ThreadRow(
-        row.thread_id, url, row.title, row.comment_count, row.closed, row.created_at)
+    thread = None if row.thread_id is None else ThreadState(
+        row.thread_id, row.closed, row.created_at)
     return SiteRow(row.id, row.url, row.name, row.settings or {}), url, thread
 
 
-def create_thread(conn: Connection, site_id: int, url: str, title: str) -> ThreadRow:
+def create_thread(conn: Connection, site_id: int, url: str, title: str) -> ThreadState:
     """The thread for ``url``, created (and committed) on its first comment."""
     try:
         conn.execute(insert(Thread).values(site_id=site_id, url=url, title=title[:300]))
@@ -153,7 +165,103 @@ def create_thread(conn: Connection, site_id: int, url: str, title: str) -> Threa
         conn.rollback()
     found = find_thread(conn, site_id, url)
     assert found is not None
-    return found
+    return ThreadState(found.id, found.closed, found.created_at)
+
+
+# How long a worker trusts what it read of a site and its threads for posting. A change
+# made through this process's ORM (the admin's site settings, a moderator closing a thread)
+# is seen by the next comment (see _note_change); one made elsewhere (another worker, the
+# CLI, SQL by hand) within this many seconds, as for the moderators' rules
+# (afterword.moderation.rules.CACHE_SECONDS).
+CACHE_SECONDS = 5.0
+_MAX_KEPT = 10_000  # entries per kind; a full cache starts again empty
+_generation = 0  # moves on every committed ORM change to a site or a thread
+
+
+class PostingLookups:
+    """The site and thread of each new comment, read from the database once per
+    ``CACHE_SECONDS`` (and after any change this process commits to a site or thread).
+
+    Every comment needs both, and reading them was 8 % of a comment's instructions (SQL,
+    and SQLAlchemy turning the row into typed values), while a site's row changes only when
+    an admin saves it and a thread's when a moderator closes it. Only rows found are kept:
+    an article without a thread is looked up again until its first comment creates one
+    (:meth:`created`).
+    """
+
+    def __init__(self) -> None:
+        self._sites: dict[str, tuple[float, int, SiteRow]] = {}
+        self._threads: dict[tuple[int, str], tuple[float, int, ThreadState]] = {}
+
+    def site_and_thread(self, conn: Connection, site_url: str, article_url: str) -> tuple[
+            SiteRow, str, ThreadState | None]:
+        """:func:`find_site_and_thread`, from what was read before while it is fresh."""
+        now, generation = time.monotonic(), _generation
+        site = _fresh(self._sites.get(site_url), now, generation)
+        if site is not None:
+            url = thread_url(site.url, article_url)
+            thread = _fresh(self._threads.get((site.id, url)), now, generation)
+            if thread is not None:
+                return site, url, thread
+        site, url, thread = find_site_and_thread(conn, site_url, article_url)
+        _keep(self._sites, site_url, (now + CACHE_SECONDS, generation, site))
+        if thread is not None:
+            _keep(self._threads, (site.id, url), (now + CACHE_SECONDS, generation, thread))
+        return site, url, thread
+
+    def created(self, conn: Connection, site_id: int, url: str, title: str) -> ThreadState:
+        """:func:`create_thread`, remembered for the next comments."""
+        now, generation = time.monotonic(), _generation
+        thread = create_thread(conn, site_id, url, title)
+        _keep(self._threads, (site_id, url), (now + CACHE_SECONDS, generation, thread))
+        return thread
+
+
+def _fresh(entry: tuple[float, int, T] | None, now: float, generation: int) -> T | None:
+    if entry is None or entry[0] <= now or entry[1] != generation:
+        return None
+    return entry[2]
+
+
+def _keep(kept: dict[K, V], key: K, value: V) -> None:
+    if len(kept) >= _MAX_KEPT and key not in kept:
+        kept.clear()
+    kept[key] = value
+
+
+_CHANGED = "afterword.comments.site_or_thread_changed"
+
+
+@event.listens_for(Site, "after_insert")
+@event.listens_for(Site, "after_update")
+@event.listens_for(Site, "after_delete")
+@event.listens_for(Thread, "after_update")
+@event.listens_for(Thread, "after_delete")
+def _note_change(_mapper: Any, _connection: Any, target: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_change(state: ORMExecuteState) -> None:
+    """``session.execute(update(Site)...)`` changes rows without loading them."""
+    if (state.is_update or state.is_delete) and any(
+            mapper.class_ in (Site, Thread) for mapper in state.all_mappers):
+        state.session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # After the commit, not at the flush: a comment read in between would keep the old row.
+    global _generation
+    if session.info.pop(_CHANGED, False):
+        _generation += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 _COLUMNS = (Comment.id, Comment.parent_id, Comment.depth, Comment.status, Comment.author,
