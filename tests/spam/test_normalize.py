@@ -89,3 +89,41 @@ def test_the_quick_test_for_urls_never_skips_one(text):
 
     full = [u for m in _URL.finditer(text) if (u := m.group(0).rstrip(_TRAILING))]
     assert extract_urls(text) == full
+
+
+# Pieces of the obfuscations the pre-tests guard: single letters and digits between
+# separators, dots and "dot" before top-level domains, in any case and spacing.
+_DOT_BITS = ["a", "B", "7", "x", " ", ".", "-", "_", "*", "|", "·", "•", "dot", "D0T",
+             "com", "Net", "co.id", "slot", "é", "ok"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_DOT_BITS), max_size=12).map("".join) | st.text(max_size=30))
+def test_the_quick_tests_for_spaced_words_and_dots_never_skip_one(text):
+    """Each pre-test that lets a text skip a pattern holds wherever the pattern matches."""
+    from afterword.spam.normalize import (
+        _SPACED,
+        _SPACED_DOT,
+        _SPACED_DOT_HINT,
+        _SPACED_HINT,
+        _WORD_DOT,
+    )
+
+    if _SPACED.search(text):
+        assert _SPACED_HINT.search(text)
+    collapsed = " ".join(text.split())  # what normalize_text has done before both below
+    if _SPACED_DOT.search(collapsed):
+        assert _SPACED_DOT_HINT.search(collapsed)
+    if _WORD_DOT.search(collapsed):
+        assert " dot " in collapsed.lower() or " d0t " in collapsed.lower()
+
+
+def test_look_alike_sets_match_exactly_their_letters():
+    """The sets written as ranges hold every folded letter and nothing between them."""
+    import sys
+
+    from afterword.spam.normalize import _ALWAYS, _ALWAYS_CHARS, _SCRIPT_CHARS, _SCRIPT_HOMOGLYPHS
+
+    for table, pattern in ((_ALWAYS, _ALWAYS_CHARS), (_SCRIPT_HOMOGLYPHS, _SCRIPT_CHARS)):
+        found = {chr(c) for c in range(sys.maxunicode + 1) if pattern.match(chr(c))}
+        assert found == set(table)
