@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from afterword.akismet.records import RecordWriter
 from afterword.akismet.service import new_guid
@@ -104,3 +104,29 @@ def test_guids_are_unique_uuids_in_the_order_checks_were_made():
     assert len(set(earlier)) == 1000
     assert all(uuid.UUID(guid).version == 7 for guid in [*earlier, later])
     assert later > max(earlier)
+
+
+def test_a_report_without_guid_finds_its_check_through_the_content_index(tmp_path):
+    """WordPress reports spam without a guid: the lookup by author and text must be an index
+    search, not a scan of every check the site ever had (SQLite folds a compared column into
+    an index expression unless told otherwise, and then scans)."""
+    from afterword.akismet.service import _find_check
+    from afterword.spam import Submission
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    statements: list[tuple[str, object]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def remember(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        statements.append((statement, parameters))
+
+    with sessions() as session:
+        _find_check(session, 1, "", Submission(author="Ann", content="Hello"))
+        statement, parameters = statements[-1]
+        plan = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                    parameters).fetchall()
+    assert [row[-1] for row in plan] == [
+        "SEARCH spam_checks USING INDEX ix_spam_checks_site_content_prefix "
+        "(site_id=? AND <expr>=?)"]
