@@ -117,7 +117,6 @@ def _setting(**values):
 # name -> (with the questions' tags, per-query options, module constants)
 ABLATIONS = {
     "without tags at all": (False, RANK_ALL, {}),
-    "without the shared-tag bonus": (True, RANK_ALL, {"TAG_BONUS": 0.0}),
     "without the recency bonus": (True, replace(RANK_ALL, recency_half_life_days=None), {}),
     "without the latent view (lexical only)": (True, RANK_ALL, {"LEXICAL_SHARE": 1.0}),
     "without the word vectors (latent view = LSA)": (True, RANK_ALL, {"VECTOR_SHARE": 0.0}),

@@ -9,9 +9,9 @@ pseudo-relevance feedback then rescores the best candidates by their similarity 
 few, which pulls in articles that agree with the neighbourhood rather than with one
 accidental shared word. On a large site only articles sharing a term with the query are
 candidates (each term's posting list cut to its strongest articles), and the latent view
-rescores the best of them rather than every article. Shared tags, recency, a minimum score
-and a near-copy filter come last, so the block never shows five versions of one story or
-the article itself.
+rescores the best of them rather than every article. Recency, a minimum score and a
+near-copy filter come last, so the block never shows five versions of one story or the
+article itself.
 
 The index is a main segment (scipy sparse + NumPy arrays, rebuilt in bulk) plus a small
 delta of recently added articles scored in place, so adding one article costs
@@ -47,7 +47,6 @@ POOL = 1000  # articles the latent view rescores: the best lexical matches
 CANDIDATES = 200  # best of those that feedback, bonuses and diversity look at
 FEEDBACK_DOCS = 5
 FEEDBACK_WEIGHT = 2.0
-TAG_BONUS = 0.05  # per shared tag, at most three
 NEAR_COPY = 0.92  # lexical cosine above which a candidate repeats one already chosen
 
 
@@ -81,6 +80,13 @@ class Options:
 
 
 def _terms(doc: Doc) -> Counter[str]:
+    """An article's weighted term counts.
+
+    A tag counts once, as its words at the tags' field weight: IDF then says how much a
+    shared tag means (one on half the site, little). A "#tag" marker beside the words
+    doubled a one-word tag's weight, and a flat bonus per shared tag added a third count
+    that ignored how common the tag is.
+    """
     counts: Counter[str] = Counter()
     for name in ("title", "description", "body"):
         weight = FIELD_WEIGHTS[name]
@@ -89,7 +95,6 @@ def _terms(doc: Doc) -> Counter[str]:
     for tag in doc.tags:
         for token in tokenize(tag):
             counts[token] += FIELD_WEIGHTS["tags"]
-        counts["#" + tag.strip().lower()] += FIELD_WEIGHTS["tags"]
     return counts
 
 
@@ -132,10 +137,9 @@ class RelatedIndex:
         self.maps = _latent_maps(self.rows, vocab)
         self.latent = self._project(self.rows)
         # Only what ranking needs is kept: the text itself stays in the database.
-        self.docs = [Doc(d.key, tags=d.tags, published=d.published) for d in docs]
+        self.docs = [Doc(d.key, published=d.published) for d in docs]
         self.position = {d.key: i for i, d in enumerate(docs)}
         self.alive = np.ones(n, dtype=bool)
-        self.tagsets = [frozenset(t.lower() for t in d.tags) for d in docs]
         self.stamps = np.array([_ts(d.published) for d in docs], dtype=np.float64)
         # Delta: articles added since the build, as sparse rows against the same vocabulary.
         self.delta_docs: list[Doc] = []
@@ -189,7 +193,7 @@ class RelatedIndex:
             self._discard(doc.key)
             counts = _terms(doc)
             row = self._vector(counts)
-            self.delta_docs.append(Doc(doc.key, tags=doc.tags, published=doc.published))
+            self.delta_docs.append(Doc(doc.key, published=doc.published))
             self.delta_rows.append(row)
             self.delta_latent.append(self._project(row)[0])
             self.delta_raw.append(counts)
@@ -368,7 +372,7 @@ class RelatedIndex:
         weight = np.clip(first[fb] / max(float(first[fb[0]]), 1e-9), 0.0, 1.0)
         final = first + FEEDBACK_WEIGHT * ((a * lex + (1 - a) * lat) @ weight) / len(fb)
         final /= 1.0 + FEEDBACK_WEIGHT  # back to a cosine-like 0..1 scale for min_score
-        final += self._bonus(cand, doc, opt)
+        final += self._recency(cand, doc, opt)
         order = np.argsort(-final)
         # The threshold is on direct similarity: feedback only reorders real matches.
         order = order[first[order] >= opt.min_score]
@@ -390,22 +394,16 @@ class RelatedIndex:
         n = len(self.docs)
         return self.docs[i].key if i < n else self.delta_docs[i - n].key
 
-    def _bonus(self, cand: np.ndarray, doc: Doc, opt: Options) -> np.ndarray:
+    def _recency(self, cand: np.ndarray, doc: Doc, opt: Options) -> np.ndarray:
+        """A bonus for candidates published close in time to ``doc`` (0 without dates)."""
         n = len(self.docs)
-        bonus = np.zeros(len(cand), dtype=np.float32)
-        mine = frozenset(t.lower() for t in doc.tags)
-        if mine:
-            for k, i in enumerate(cand):
-                tags = (self.tagsets[i] if i < n
-                        else {t.lower() for t in self.delta_docs[i - n].tags})
-                bonus[k] += TAG_BONUS * min(3, len(mine & tags))
         now, half = _ts(doc.published), opt.recency_half_life_days
-        if half and not math.isnan(now):
-            stamps = np.array([_ts(self.delta_docs[i - n].published) for i in cand[cand >= n]])
-            days = np.abs(now - np.concatenate([self.stamps[cand[cand < n]], stamps])) / 86400.0
-            # Articles without a date get no recency bonus (nan -> 0).
-            bonus += np.nan_to_num(opt.recency_weight * 0.5 ** (days / half)).astype(np.float32)
-        return bonus
+        if not half or math.isnan(now):
+            return np.zeros(len(cand), dtype=np.float32)
+        stamps = np.array([_ts(self.delta_docs[i - n].published) for i in cand[cand >= n]])
+        days = np.abs(now - np.concatenate([self.stamps[cand[cand < n]], stamps])) / 86400.0
+        # Articles without a date get no recency bonus (nan -> 0).
+        return np.nan_to_num(opt.recency_weight * 0.5 ** (days / half)).astype(np.float32)
 
 
 _Entries = tuple[np.ndarray, np.ndarray, np.ndarray]  # (position, term, weight), by position
