@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib import resources
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spam.engine_kit import BROWSER, comment
 
 from afterword.spam import SiteConfig, Submission
@@ -116,3 +118,38 @@ def test_megabytes_and_ten_thousand_links_stay_bounded() -> None:
     assert "links" in found and "very_long" in found
     facts = analyse(comment("a" * 5_000_000))
     assert len(facts.text) <= 20_000
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "co", "", "x-y"]), min_size=1, max_size=5).map(".".join),
+    st.frozensets(st.sampled_from(["a", "b", "co", "b.co", "a.b.co", "", ".co", "x-y.a"])),
+)
+def test_a_domain_matches_where_it_or_a_parent_domain_is_listed(host, domains):
+    from afterword.spam.signals import domain_matches
+
+    labels = host.split(".")
+    parents = {".".join(labels[i:]) for i in range(len(labels))}
+    assert domain_matches(host, domains) == bool(host and parents & domains)
+
+
+@pytest.mark.parametrize(
+    ("ip", "network"),
+    [
+        ("198.51.100.7", "198.51.100.0/24"),
+        ("010.001.002.003", "10.1.2.0/24"),
+        ("256.1.1.1", ""),
+        ("1.2.3.256", ""),
+        ("1.2.3", ""),
+        ("1.2.3.4.5", ""),
+        ("1.2.3.٣", ""),
+        ("1.2.3.²", ""),
+        ("1.2.3.4\n", ""),
+        ("2001:db8:1:2::7", "2001:db8:1::/48"),
+        ("not an address", ""),
+    ],
+)
+def test_the_network_is_the_v4_slash_24_or_the_v6_slash_48(ip, network):
+    from afterword.spam.signals import ip_network
+
+    assert ip_network(ip) == network

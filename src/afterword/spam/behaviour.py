@@ -96,7 +96,11 @@ def token_hashes(words: Sequence[str]) -> np.ndarray:
     if not n:
         return np.empty(0, dtype=np.uint64)
     out = np.empty(2 * n - 1, dtype=np.uint64)
-    out[:n] = [zlib.crc32(w.encode("utf-8", "replace")) for w in words]
+    try:  # by map, in C: a Python loop per word cost more than the numpy work below
+        data = list(map(str.encode, words))
+    except UnicodeEncodeError:  # a lone surrogate; every other text encodes the same
+        data = [w.encode("utf-8", "replace") for w in words]
+    out[:n] = list(map(zlib.crc32, data))
     # A pair's value before mixing is a*G + b: distinct pairs (and words, below 2**32) stay
     # distinct, so one mix of the whole array serves both.
     pairs = out[n:]

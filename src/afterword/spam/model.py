@@ -121,7 +121,7 @@ def _char_hashes(low: str) -> np.ndarray:
     # codes[k:k + n], a view of the same memory.
     n = len(codes) - 5
     windows = np.ndarray((5, n), np.uint32, codes, 0, (4, 4))
-    grams = np.cumsum(windows * _POWERS, axis=0)[1:] + _GRAM_SEEDS
+    grams = np.add.accumulate(windows * _POWERS, axis=0)[1:] + _GRAM_SEEDS  # np.cumsum's ufunc
     # An n-gram fits in its padded word when none of its inner characters is a space.
     fits = np.logical_and.accumulate(windows[1:4] != 32, axis=0)
     return np.concatenate((grams[0], grams[1:][fits]))

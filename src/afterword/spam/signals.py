@@ -120,6 +120,8 @@ _LANG_SCRIPTS.update(
     }
 )
 _LETTER = re.compile(r"[^\W\d_]")
+# ASCII digits only: "²" and "٣" are digits to Unicode but no address (int() refuses "²").
+_IPV4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 
 
 @lru_cache(maxsize=8192)
@@ -143,8 +145,12 @@ def domain_matches(host: str, domains: frozenset[str]) -> bool:
     """True when ``host`` or one of its parent domains is in ``domains``."""
     if not domains or not host:
         return False
-    labels = host.split(".")
-    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
+    while host not in domains:
+        dot = host.find(".")
+        if dot < 0:
+            return False
+        host = host[dot + 1 :]
+    return True
 
 
 def is_shortener(host: str) -> bool:
@@ -172,12 +178,12 @@ class Facts:
 
 def ip_network(ip: str) -> str:
     """The prefix one actor usually controls: /24 for IPv4, /48 for IPv6; "" if not an IP."""
-    parts = ip.split(".")
-    # isascii: "²" and "٣" pass isdigit() but are no address (int() even refuses "²").
-    if len(parts) == 4 and all(
-        p.isascii() and p.isdigit() and len(p) <= 3 and int(p) < 256 for p in parts
-    ):
-        return f"{int(parts[0])}.{int(parts[1])}.{int(parts[2])}.0/24"  # the common case, fast
+    ipv4 = _IPV4.fullmatch(ip)
+    if ipv4 is not None:
+        a, b, c, d = map(int, ipv4.groups())
+        if a < 256 and b < 256 and c < 256 and d < 256:
+            return f"{a}.{b}.{c}.0/24"  # the common case, fast
+        return ""
     return _ip6_network(ip) if ":" in ip else ""
 
 
