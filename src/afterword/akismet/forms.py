@@ -57,11 +57,6 @@ def _content_type_charset(content_type: str) -> str:
     return ""
 
 
-def _plain(raw: bytes) -> bool:
-    """True when ``raw`` means itself: ASCII with no escape and no ``+`` (most names)."""
-    return raw.isascii() and b"%" not in raw and b"+" not in raw
-
-
 def _unquote(raw: bytes) -> bytes:
     """Percent escapes decoded. The C codec for backslash escapes does it several times faster
     than urllib's Python loop once each ``%`` is a ``\\x``; a urlencoded value holds no
@@ -75,14 +70,47 @@ def _unquote(raw: bytes) -> bytes:
     return unquote_to_bytes(raw)
 
 
-def _decode(raw: bytes, charset: str) -> str:
-    data = raw.replace(b"+", b" ")
-    if b"%" in data:
-        data = _unquote(data)
+def _text(data: bytes, charset: str) -> str:
     try:
         return data.decode(charset, "replace")
     except (LookupError, UnicodeError, ValueError):  # codecs with strict internals (idna)
         return data.decode("utf-8", "replace")
+
+
+def _decode(raw: bytes, charset: str) -> str:
+    data = raw.replace(b"+", b" ")
+    if b"%" in data:
+        data = _unquote(data)
+    return _text(data, charset)
+
+
+def _decode_all(raws: list[bytes], charset: str) -> list[str]:
+    """``[_decode(raw, charset) for raw in raws]``, with one decoding call for all of them.
+
+    Joined by ``&`` (which no raw part holds: the body was split on it), the parts are
+    unescaped together by the C codec; each comes out two bytes shorter per escape, so its
+    bytes are found again by counting. A backslash or a ``%`` that starts no escape takes
+    the part by part way. (13 fields of a WordPress check: 20 -> ~10 µs.)"""
+    blob = b"&".join(raws).replace(b"+", b" ")
+    if b"%" not in blob and blob.isascii() and raws:  # names, mostly: split back as they are
+        return blob.decode("ascii").split("&")
+    if b"%" in blob:
+        if b"\\" in blob:
+            return [_decode(raw, charset) for raw in raws]
+        try:
+            blob = codecs.escape_decode(blob.replace(b"%", b"\\x"))[0]
+        except ValueError:
+            return [_decode(raw, charset) for raw in raws]
+    bounds = []
+    start = 0
+    for raw in raws:
+        end = start + len(raw) - 2 * raw.count(b"%")
+        bounds.append((start, end))
+        start = end + 1
+    if blob.isascii():  # the charset leaves ASCII alone (charset_of): decode once, then cut
+        text = blob.decode("ascii")
+        return [text[start:end] for start, end in bounds]
+    return [_text(blob[start:end], charset) for start, end in bounds]
 
 
 def parse_form(body: bytes, content_type: str = "") -> Fields:
@@ -99,11 +127,10 @@ def parse_form(body: bytes, content_type: str = "") -> Fields:
         if name == b"blog_charset":
             declared = _decode(value, "ascii")
             break
-    charset = charset_of(declared)
+    names = _decode_all([name for name, _, _ in pairs], "utf-8")
+    values = _decode_all([value for _, _, value in pairs], charset_of(declared))
     fields: Fields = {}
-    for raw_name, _, raw_value in pairs:
-        name = raw_name.decode("ascii") if _plain(raw_name) else _decode(raw_name, "utf-8")
-        value = raw_value.decode("ascii") if _plain(raw_value) else _decode(raw_value, charset)
+    for name, value in zip(names, values, strict=True):
         previous = fields.get(name)
         if previous is None:
             fields[name] = value
