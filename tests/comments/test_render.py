@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from afterword.comments.render import REL, render
+from afterword.comments.render import REL, clean, markdown_html, render
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
 ALLOWED_ATTRS = {"a": {"href", "rel"}, "ol": {"start"}}
@@ -123,3 +123,32 @@ _TEXTS = st.one_of(st.lists(_PIECES, max_size=40).map("".join), st.text(max_size
 @given(_TEXTS)
 def test_nothing_that_runs_script_survives(text):
     assert audit(render(text)) == []
+
+
+def test_plain_words_become_paragraphs_and_line_breaks():
+    text = "Thanks for the write-up, Ann!\nThe 7:15 ferry is late (again).\n\n\nSee you."
+    assert render(text) == ("<p>Thanks for the write-up, Ann!<br>\nThe 7:15 ferry is late "
+                            "(again).</p>\n<p>See you.</p>\n")
+
+
+# Plain comments of every kind the direct path takes, and the near misses it must leave to
+# markdown-it: words in several scripts, the punctuation of prose, numbers, blank lines,
+# and now and then a character or a line start that means something in Markdown or HTML.
+_WORDS = st.text(st.sampled_from(
+    "aZéßжЖ中文ةعħ" "0123456789" ".,;:?!'\"%/@$^{}()-+=#"), min_size=1, max_size=8)
+_ODD = st.sampled_from(["*", "_", "`", "[", "]", "<", ">", "&", "\\", "~", "|", "\t", "\r",
+                        "\xa0", "\u2028", "\u200b", "\ufeff", "\x0c", "\x01", " ", "  ",
+                        "1.", "1)", "-", "+", "#", ">", "    ", "===", "---", "\n", "&amp;",
+                        "\u0301", "\ud800", "\x00", "😀"])
+_FIRST = st.text(st.sampled_from("aZéßжЖ中文ةعħ"), min_size=1, max_size=3)  # opens a line
+_PLAIN_LINE = st.tuples(_FIRST, st.lists(_WORDS, max_size=8)).map(
+    lambda line: " ".join([line[0], *line[1]]))
+_ODD_LINE = st.lists(st.one_of(_WORDS, _ODD), min_size=1, max_size=8).map(" ".join)
+_COMMENTS = st.lists(st.one_of(*[_PLAIN_LINE] * 8, _ODD_LINE, st.just(""), st.just("")),
+                     max_size=6).map("\n".join)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_COMMENTS, _COMMENTS, _COMMENTS, _TEXTS))
+def test_plain_comments_render_as_markdown_it_and_nh3_render_them(text):
+    assert render(text) == markdown_html(clean(text))

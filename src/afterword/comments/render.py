@@ -7,6 +7,8 @@ alone would stop a script; both together also stop whatever a future parser bug 
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -34,9 +36,32 @@ def clean(value: str) -> str:
     return value
 
 
+# What makes a text more than plain words in Markdown: a character with a meaning (emphasis,
+# code, links, escapes, entities, raw HTML, fences, tables), a line that does not open with
+# a letter (lists, quotes, headings, indented code, rules) or ends in a space (hard breaks).
+_NOT_PLAIN = re.compile(r"[\\`*_\[\]<>&~|]|^(?![^\W\d_]|$)| $", re.MULTILINE)
+_PARAGRAPH_BREAK = re.compile(r"\n\n+")
+
+
 def render(text: str) -> str:
-    """The comment's Markdown source as sanitised HTML; links get ``rel="nofollow ugc noopener"``."""
-    return _cleaner.clean(_md.render(clean(text)))
+    """The comment's Markdown source as sanitised HTML; links get ``rel="nofollow ugc noopener"``.
+
+    Most comments are plain words: for those the HTML is built directly, which is what
+    markdown-it and nh3 make of them (paragraphs, line breaks; tests/comments/test_render.py
+    checks it against both on generated texts) at a tenth of the cost. ``isprintable`` keeps
+    out what nh3 would escape or the parser treat as space (no-break and other spaces,
+    controls, format characters).
+    """
+    text = clean(text)
+    if _NOT_PLAIN.search(text) is None and text.replace("\n", "").isprintable():
+        return "".join("<p>" + paragraph.replace("\n", "<br>\n") + "</p>\n"
+                       for paragraph in _PARAGRAPH_BREAK.split(text.strip("\n")) if paragraph)
+    return markdown_html(text)
+
+
+def markdown_html(text: str) -> str:
+    """Any (cleaned) text through markdown-it, then nh3."""
+    return _cleaner.clean(_md.render(text))
 
 
 def has_links(text: str, html: str) -> bool:
