@@ -90,7 +90,7 @@ def _decode_all(raws: list[bytes], charset: str) -> list[str]:
     Joined by ``&`` (which no raw part holds: the body was split on it), the parts are
     unescaped together by the C codec; each comes out two bytes shorter per escape, so its
     bytes are found again by counting. A backslash or a ``%`` that starts no escape takes
-    the part by part way. (13 fields of a WordPress check: 20 -> ~10 µs.)"""
+    the part by part way. (A WordPress check's 13 fields: 20-22 -> 14-17 µs.)"""
     blob = b"&".join(raws).replace(b"+", b" ")
     if b"%" not in blob and blob.isascii() and raws:  # names, mostly: split back as they are
         return blob.decode("ascii").split("&")
