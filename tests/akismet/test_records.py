@@ -12,8 +12,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from sqlalchemy import event, select
 
 from afterword.akismet.records import RecordWriter
@@ -132,16 +130,3 @@ def test_a_report_without_guid_finds_its_check_through_the_content_index(tmp_pat
     assert [row[-1] for row in plan] == [
         "SEARCH spam_checks USING INDEX ix_spam_checks_site_content_prefix "
         "(site_id=? AND <expr>=?)"]
-
-
-@given(st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)).map(str)
-       | st.text(max_size=40))
-def test_a_recorded_address_is_anonymised_as_everywhere_else(raw):
-    """The record's IPv4 shortcut gives what ``anonymize_ip`` gives, for any address a
-    submission can hold (canonical, or empty when the client sent junk)."""
-    from afterword.akismet.service import _anonymised
-    from afterword.privacy.ip import anonymize_ip
-    from afterword.spam import Submission
-
-    ip = Submission.from_fields({"user_ip": raw}).user_ip
-    assert _anonymised(ip) == anonymize_ip(ip)

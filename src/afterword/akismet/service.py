@@ -49,15 +49,6 @@ def new_guid() -> str:
     return str(uuid.UUID(int=value))
 
 
-def _anonymised(ip: str) -> str:
-    """``anonymize_ip`` for a submission's address, which ``Submission`` keeps in canonical
-    form: an IPv4 address's /24 is then its text up to the last dot, no parse needed (the
-    parse was 7 µs of a check); IPv6, mapped IPv4 included, takes the general way."""
-    if ip and ":" not in ip:
-        return ip[:ip.rindex(".")] + ".0"
-    return anonymize_ip(ip)
-
-
 def content_key(submission: Any) -> str:
     """Digest of author and text: how a submit-* without a guid finds its check."""
     raw = f"{submission.author.strip().lower()}\0{submission.content}"
@@ -94,7 +85,7 @@ class AkismetService:
         after_first_check()
         guid = new_guid()
         recorded = submission.to_dict()
-        recorded["user_ip"] = _anonymised(submission.user_ip)
+        recorded["user_ip"] = anonymize_ip(submission.user_ip)
         self.writer.add({
             "guid": guid,
             "site_id": info.site_id,

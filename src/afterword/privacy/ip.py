@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 from datetime import UTC, datetime
 
 
@@ -31,8 +32,17 @@ def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None
     return ipaddress.ip_network((ip, 24 if ip.version == 4 else 48), strict=False)
 
 
+# A dotted quad as ``ipaddress`` writes it (no leading zeros, each part under 256), which is
+# what nearly every address arrives as: its /24 is its text up to the last dot. Parsing it
+# was 7 µs of an Akismet check.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
+
+
 def anonymize_ip(value: str) -> str:
     """``203.0.113.77`` -> ``203.0.113.0``; ``2001:db8:1:2::5`` -> ``2001:db8:1::``; junk -> ``""``."""
+    if _CANONICAL_IPV4.fullmatch(value):
+        return value[:value.rindex(".")] + ".0"
     net = _network(value)
     return "" if net is None else str(net.network_address)
 
