@@ -68,7 +68,6 @@ for _i in range(26):
     _ALWAYS[chr(0x1F170 + _i)] = chr(ord("A") + _i)
 
 
-
 def _char_class(chars: Iterable[str]) -> re.Pattern[str]:
     """A pattern matching any one of ``chars``, consecutive code points written as ranges.
 
