@@ -38,6 +38,7 @@ from afterword.akismet.keys import KeyInfo, blog_matches, key_from_host
 from afterword.akismet.service import AkismetService
 from afterword.akismet.stats import month_bounds, since_of, totals
 from afterword.sites import SiteError
+from afterword.web.asgi import Answer, NamedRoute, read_body
 from afterword.web.warmup import first_checks_in_turn, warmed_up
 
 __all__ = ["ROUTES", "openapi_paths"]
@@ -64,29 +65,6 @@ class Problem(Exception):
     def __init__(self, help_text: str) -> None:
         super().__init__(help_text)
         self.help_text = help_text
-
-
-class Answer:
-    """An answer as the endpoints build it: status, body, headers; sent as two ASGI messages.
-
-    Starlette's ``Response`` does the same with more checks and copies, on every check."""
-
-    __slots__ = ("body", "headers", "status")
-
-    def __init__(self, body: str, media_type: str, headers: dict[str, str] | None = None,
-                 status: int = 200) -> None:
-        self.status = status
-        self.body = body.encode("utf-8")
-        self.headers = [(b"content-type", media_type.encode("latin-1")),
-                        (b"content-length", str(len(self.body)).encode("latin-1"))]
-        if headers:
-            self.headers += [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                             for name, value in headers.items()]
-
-    async def send(self, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status,
-                    "headers": self.headers})
-        await send({"type": "http.response.body", "body": self.body})
 
 
 class Call:
@@ -124,19 +102,6 @@ def _first(fields: Fields, *names: str) -> str:
     return ""
 
 
-async def _body(receive: Receive) -> bytes:
-    """The whole request body (the app's middleware bounds its size)."""
-    message = await receive()
-    chunks = []
-    while True:
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        message = await receive()
-
-
 async def _fields(scope: Scope, receive: Receive, content_type: str) -> Fields:
     """Query string and body together; the body wins where both name a field."""
     fields = parse_form(scope.get("query_string", b""))
@@ -146,7 +111,7 @@ async def _fields(scope: Scope, receive: Receive, content_type: str) -> Fields:
             fields.update({name: value for name, value in form.multi_items()
                            if isinstance(value, str)})
         else:
-            fields.update(parse_form(await _body(receive), content_type))
+            fields.update(parse_form(await read_body(receive), content_type))
     return fields
 
 
@@ -210,15 +175,6 @@ def _commenter_call(call: Call) -> tuple[AkismetService, str, KeyInfo]:
 Handler = Callable[[Call], Awaitable[Answer]]
 
 
-class _Route(Route):
-    """A Starlette route that names itself in ``scope["route"]`` when chosen, as FastAPI's
-    own routes do: the metrics label each request by it."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["route"] = self
-        await self.app(scope, receive, send)
-
-
 class _Endpoint:
     """The ASGI app of one endpoint: wrong methods get a plain 405, refusals become
     Akismet's ``invalid`` answer, and a failure on our side a 503 with ``X-akismet-error``.
@@ -271,8 +227,8 @@ def _endpoint(path: str, methods: tuple[str, ...], answers: str,
 
     def register(handler: Handler) -> Handler:
         # No methods on the route: every method reaches the endpoint, whose 405 is plain text.
-        ROUTES.append(_Route(path, _Endpoint(path, methods, handler), name=handler.__name__,
-                             include_in_schema=False))
+        ROUTES.append(NamedRoute(path, _Endpoint(path, methods, handler),
+                                 name=handler.__name__, include_in_schema=False))
         _OPERATIONS[path] = {
             method.lower(): _operation(handler, method, len(methods) > 1, answers, fields,
                                        limited)

@@ -15,12 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
-from starlette.routing import Route
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from afterword.comments import store
 from afterword.comments.pipeline import CommentService, NewComment, Policy, Visitor
 from afterword.comments.render import render
 from afterword.comments.store import Rejected, SiteRow
+from afterword.web.asgi import Answer, NamedRoute, read_body
 from afterword.web.deps import get_session
 
 router = APIRouter(prefix="/api/v1", tags=["comments"])
@@ -124,9 +126,9 @@ async def service(request: Request) -> CommentService:
 ServiceDep = Annotated[CommentService, Depends(service)]
 
 
-def rejected(exc: Rejected) -> JSONResponse:
+def rejected(exc: Rejected) -> Answer:
     headers = {"retry-after": str(int(exc.retry_after) + 1)} if exc.retry_after else None
-    return JSONResponse({"detail": exc.message}, status_code=exc.status, headers=headers)
+    return _json({"detail": exc.message}, exc.status, headers)
 
 
 def require_site(session: Session, url: str) -> SiteRow:
@@ -136,12 +138,25 @@ def require_site(session: Session, url: str) -> SiteRow:
     return site
 
 
-def visitor_of(request: Request) -> Visitor:
-    headers = {k: v for k, v in request.headers.items()
-               if k not in {"cookie", "authorization"}}
-    return Visitor(ip=request.client.host if request.client else "",
-                   user_agent=request.headers.get("user-agent", ""),
-                   referrer=request.headers.get("referer", ""), headers=headers)
+def visitor_of(scope: Scope) -> Visitor:
+    """The poster as the server saw them, read from the ASGI scope (no ``Request`` built)."""
+    headers: dict[str, str] = {}
+    user_agent = referrer = None
+    for raw_name, raw_value in scope["headers"]:
+        name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        if name in _PRIVATE_HEADERS:
+            continue
+        headers[name] = value  # a repeated header keeps its last value
+        if name == "user-agent" and user_agent is None:  # the first one, as headers.get()
+            user_agent = value
+        elif name == "referer" and referrer is None:
+            referrer = value
+    client = scope.get("client")
+    return Visitor(ip=client[0] if client else "", user_agent=user_agent or "",
+                   referrer=referrer or "", headers=headers)
+
+
+_PRIVATE_HEADERS = frozenset({"cookie", "authorization"})
 
 
 def thread_page(session: Session, comments: CommentService, site: SiteRow, url: str,
@@ -198,47 +213,69 @@ def get_thread(session: SessionDep, comments: ServiceDep, site: SiteParam, url: 
 async def post_comment(body: CommentIn, request: Request, comments: ServiceDep) -> Response:
     """Checked by the spam engine and the site's moderation policy, then stored durably. A
     held comment answers ``pending``: only its author sees it until a moderator approves."""
+    return await _post(comments, body, visitor_of(request.scope))
+
+
+async def _post(comments: CommentService, body: CommentIn, visitor: Visitor) -> Answer:
     try:
-        posted = await comments.post(body.site, visitor_of(request), NewComment(
+        posted = await comments.post(body.site, visitor, NewComment(
             url=body.url, text=body.text, title=body.title, parent=body.parent,
             author=body.author, email=body.email, website=body.website,
             honeypot=body.honeypot, token=body.token, notify=body.notify))
     except Rejected as exc:
         return rejected(exc)
-    return JSONResponse({"comment": posted.comment, "status": posted.status,
-                         "edit_token": posted.edit_token, "edit_until": posted.edit_until},
-                        status_code=201)
+    return _json({"comment": posted.comment, "status": posted.status,
+                  "edit_token": posted.edit_token, "edit_until": posted.edit_until}, 201)
 
 
-async def _post_comment_route(request: Request) -> Response:
-    """``post_comment`` without FastAPI's request machinery (dependency solving, a generic
-    body validator, response handling): a comment's own checks cost little more. Bad bodies
-    get FastAPI's own 422, through the app's handler."""
-    request.scope["route"] = POST_ROUTE  # FastAPI's router leaves it unset: the metrics label
-    raw = await request.body()
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
+    """JSON encoded as ``JSONResponse`` encodes it, without its checks and copies."""
+    body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return Answer(body, "application/json", headers, status)
+
+
+def _comment_in(raw: bytes) -> CommentIn:
+    """The body as FastAPI would read it for ``post_comment``: the same 422 errors (raised for
+    the app's handler) and the same 400 for a body that is not text."""
     if not raw:
         raise RequestValidationError([{"type": "missing", "loc": ("body",),
                                        "msg": "Field required", "input": None}])
     try:
         data = json.loads(raw)
-    except UnicodeDecodeError:
-        return JSONResponse({"detail": "There was an error parsing the body"}, status_code=400)
     except json.JSONDecodeError as exc:
         raise RequestValidationError([{"type": "json_invalid", "loc": ("body", exc.pos),
                                        "msg": "JSON decode error", "input": {},
                                        "ctx": {"error": exc.msg}}]) from None
     try:
-        body = CommentIn.model_validate(data, from_attributes=True)
+        return CommentIn.model_validate(data, from_attributes=True)  # as FastAPI validates
     except ValidationError as exc:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])}
              for error in exc.errors(include_url=False)]) from None
-    return await post_comment(body, request, request.app.state.comments)
+
+
+class _PostComment:
+    """``post_comment`` as a plain ASGI app (see ``afterword.web.asgi``): a comment's own
+    checks cost little more than FastAPI's request machinery did. A class, so that the route
+    takes it as an ASGI app as it is."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            raw = await read_body(receive)
+        except ClientDisconnect:
+            return  # nobody is waiting for the answer
+        try:
+            body = _comment_in(raw)
+        except UnicodeDecodeError:
+            answer = _json({"detail": "There was an error parsing the body"}, 400)
+        else:
+            answer = await _post(scope["app"].state.comments, body, visitor_of(scope))
+        await answer.send(send)
 
 
 #: Put ahead of every other route by ``install``: matched before FastAPI's own routes.
-POST_ROUTE = Route("/api/v1/comments", _post_comment_route, methods=["POST"],
-                   include_in_schema=False)
+POST_ROUTE = NamedRoute("/api/v1/comments", _PostComment(), methods=["POST"],
+                        include_in_schema=False)
 
 
 EditToken = Annotated[str, Header(alias="authorization", max_length=600,
@@ -284,7 +321,7 @@ def like_comment(comment_id: Annotated[int, Path(ge=1, le=MAX_ID)], request: Req
     """One like per reader and published comment, without a cookie: the reader is known by a
     keyed hash of their address and the comment. Liking again changes nothing."""
     try:
-        likes = comments.like(comment_id, visitor_of(request).ip)
+        likes = comments.like(comment_id, visitor_of(request.scope).ip)
     except Rejected as exc:
         return rejected(exc)
     return JSONResponse({"likes": likes})

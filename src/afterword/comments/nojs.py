@@ -146,7 +146,7 @@ def post_html(request: Request, session: SessionDep, comments: ServiceDep,
               notify: Annotated[bool, Form()] = False) -> Response:
     values = {"text": text, "author": author, "email": email, "website": website}
     try:
-        result = comments.submit(site, visitor_of(request), NewComment(
+        result = comments.submit(site, visitor_of(request.scope), NewComment(
             url=url, text=text, title=title, parent=parent, author=author, email=email,
             website=website, honeypot=honeypot, token=token, notify=notify))
     except Rejected as exc:
