@@ -42,7 +42,6 @@ sys.path.insert(0, str(REPO / "src"))
 import numpy as np
 
 from afterword.spam import Engine, MemoryStore, Submission, load_base_model
-from afterword.spam.model import FeatureVector
 from afterword.spam.normalize import extract_urls, normalize_text
 
 FALLBACK = [
@@ -146,11 +145,21 @@ def timed(
     }
 
 
+class NoFeatures:
+    """No text features (``afterword.spam.engine.TextFeatures``)."""
+
+    indices = np.zeros(0, np.int64)
+    values = np.zeros(0)
+
+    def dot(self, weights: np.ndarray) -> float:
+        return 0.0
+
+
 class ConstantText:
     """A text model that costs nothing, to time the engine around it."""
 
     def logit_and_features(self, text: str, normalized: str | None = None, links=None):
-        return 0.0, FeatureVector(np.zeros(0, np.int64), np.zeros(0))
+        return 0.0, NoFeatures()
 
 
 def teach(engine: Engine, work) -> None:

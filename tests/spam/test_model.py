@@ -160,7 +160,7 @@ def test_character_ngrams_are_those_of_sklearn_char_wb(text):
     low = re.sub(r"\d", "0", text.lower())
     analyse = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=False)
     expected = set(analyse.build_analyzer()(low))
-    assert len(set(_char_hashes(low).tolist())) == len(expected)
+    assert len(set(np.concatenate(_char_hashes(low)).tolist())) == len(expected)
 
 
 @settings(max_examples=300, deadline=None)
@@ -189,3 +189,15 @@ def test_word_hashes_are_the_crc_of_each_word_and_each_pair(text):
     tokens = words + [f"{a} {b}" for a, b in pairwise(words)]
     expected = [zlib.crc32(t.encode("utf-8", "surrogatepass")) for t in tokens]
     assert _word_hashes(low) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300) | st.text(alphabet="ab 12.:/@$", max_size=300))
+def test_the_block_sums_are_the_dot_product_of_indices_and_values(text):
+    """The logit sums each block's weights once and scales the sum by the block's value; it
+    must be the plain dot product of the feature vector, and the values one per index."""
+    model = load_base_model()
+    vector = model.features(text)
+    assert len(vector.values) == len(vector.indices)
+    plain = float(model.coef_[vector.indices].astype(np.float64) @ vector.values)
+    assert vector.dot(model.coef_) == pytest.approx(plain, rel=1e-12, abs=1e-12)

@@ -26,9 +26,9 @@ import threading
 import unicodedata
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,27 +54,57 @@ _MATHALNUM = re.compile("[\U0001d400-\U0001d7ff]")
 _COMBINING = re.compile("[\u0300-\u036f]")
 
 
-@dataclass(frozen=True, slots=True)
-class FeatureVector:
-    """Sparse hashed features of one text: ``indices`` into a space of ``2**N_BITS``."""
+class FeatureVector(NamedTuple):
+    """Sparse hashed features of one text: ``indices`` into a space of ``2**N_BITS``.
+
+    The indices come block by block (words and word pairs, character n-grams, signal
+    tokens), sorted within each; an index may occur in two blocks (the values then add).
+    Every feature of a block has the same value, so the values are made only when asked
+    for: most checks (a site that has learned nothing) need just the dot product. A named
+    tuple, as one is made on every check and a frozen dataclass's ``__init__`` costs a
+    microsecond of attribute setting.
+    """
 
     indices: np.ndarray  # int64
-    values: np.ndarray  # float64
+    sizes: tuple[int, int, int]  # features per block
+
+    @property
+    def values(self) -> np.ndarray:  # float64
+        return np.repeat(_block_values(self.sizes), self.sizes)
 
     def dot(self, weights: np.ndarray) -> float:
-        return float(weights[self.indices] @ self.values)
+        """Each block's value times the sum of its weights: one running sum, read at the
+        block ends, where a values array and a product cost five numpy calls."""
+        running = np.add.accumulate(weights.take(self.indices), dtype=np.float64)
+        total = before = 0.0
+        end = 0
+        for size, value in zip(self.sizes, _block_values(self.sizes), strict=True):
+            if size:
+                end += size
+                upto = running.item(end - 1)
+                total += value * (upto - before)
+                before = upto
+        return total
+
+
+def _block_values(sizes: tuple[int, int, int]) -> list[float]:
+    """Each block is a binary bag scaled to length ``_BLOCK_WEIGHT`` (L2) on its own."""
+    return [weight / math.sqrt(max(size, 1)) for size, weight in zip(sizes, _BLOCK_WEIGHT)]
 
 
 _U64 = np.uint64
 _P = _U64(0x100000001B3)  # FNV-64 prime: a cheap polynomial rolling hash over code points
 _SEED = _U64(0xCBF29CE484222325)  # FNV-64 offset basis
 _MIX = _U64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio, for multiplicative hashing
-# Block numbers: words and word pairs (0), character n-grams (1), signal tokens (2).
-_CHAR_BLOCK = _U64(1)
+# Block numbers: words and word pairs (0), character n-grams (1), signal tokens (2). The
+# block number is added to a hash before mixing: the same hash in two blocks is two features.
+_CHAR_BLOCK = 1
 _SIGNAL_BLOCK = 2
-# Columns, to broadcast along the rows of _char_hashes' window matrix.
-_GRAM_SEEDS = np.array([[int(_SEED) * n % (1 << 64)] for n in range(2, 6)], _U64)
+# Columns, to broadcast along the rows of _char_hashes' n-gram matrix: each length's seed,
+# plus the block number.
+_GRAM_SEEDS = np.array([[(int(_SEED) * n + _CHAR_BLOCK) % (1 << 64)] for n in range(2, 6)], _U64)
 _POWERS = np.cumprod(np.r_[1, np.full(4, _P)].astype(_U64))[:, None]  # P**0 .. P**4, mod 2**64
+_NO_HASHES = np.zeros(0, _U64)
 _BLOCK_WEIGHT = (1.0, 1.0, 0.5)  # words, character n-grams, signal tokens
 _DIGITS = b"0123456789"
 _CAPITALS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -100,8 +130,9 @@ def _word_hashes(low: str) -> list[int]:
     return crcs + list(map(zlib.crc32, words[1:], spaced))
 
 
-def _char_hashes(low: str) -> np.ndarray:
-    """Hashes of all character 2..5-grams of each space-padded word (sklearn's char_wb).
+def _char_hashes(low: str) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes (plus the block number) of all character 2..5-grams of each space-padded word
+    (sklearn's char_wb): those of the bigrams, then those of the longer n-grams.
 
     Vectorised over the whole text: row k of a window matrix holds, for every position, the
     code point k places after it, and a running sum down the rows of ``code * P**k`` is the
@@ -109,11 +140,12 @@ def _char_hashes(low: str) -> np.ndarray:
     one padded word, i.e. reaches at most to the next space. A long comment costs a few
     array operations, not a Python loop per n-gram, which is what keeps the p99 of a check
     low. Five rows of the text's length, not a row of five per position: numpy's running
-    sums loop once per row, so the long axis must be the inner one.
+    sums loop once per row, so the long axis must be the inner one. (One matrix product with
+    a triangle of powers makes the same hashes in one call, but in more instructions.)
     """
     words = (_DIGIT.sub("0", low) if _DIGIT.search(low) else low).split()
     if not words:
-        return np.zeros(0, _U64)
+        return _NO_HASHES, _NO_HASHES
     # The last word's closing space, then four more so that every window is whole.
     padded = " " + " ".join(words) + "     "
     codes = np.frombuffer(padded.encode("utf-32-le", "surrogatepass"), np.uint32)
@@ -121,10 +153,16 @@ def _char_hashes(low: str) -> np.ndarray:
     # codes[k:k + n], a view of the same memory.
     n = len(codes) - 5
     windows = np.ndarray((5, n), np.uint32, codes, 0, (4, 4))
-    grams = np.add.accumulate(windows * _POWERS, axis=0)[1:] + _GRAM_SEEDS  # np.cumsum's ufunc
-    # An n-gram fits in its padded word when none of its inner characters is a space.
-    fits = np.logical_and.accumulate(windows[1:4] != 32, axis=0)
-    return np.concatenate((grams[0], grams[1:][fits]))
+    grams = np.add.accumulate(windows * _POWERS, axis=0)[1:]  # np.cumsum's ufunc
+    grams += _GRAM_SEEDS
+    # An n-gram fits in its padded word when none of its inner characters is a space: row
+    # by row, each longer n-gram needs one more (a running "and" down the rows was slower).
+    letters = codes != 32
+    fits = np.empty((3, n), bool)
+    fits[0] = letters[1 : n + 1]
+    np.logical_and(fits[0], letters[2 : n + 2], out=fits[1])
+    np.logical_and(fits[1], letters[3 : n + 3], out=fits[2])
+    return grams[0], grams[1:][fits]
 
 
 def _signal_tokens(raw: str, norm: str, links: int | None = None) -> list[str]:
@@ -176,6 +214,13 @@ def _mostly_capitals(raw: str) -> bool:
     return letters > 5 and capitals * 2 > letters
 
 
+@functools.lru_cache(maxsize=8)
+def _bits(n_bits: int) -> tuple[np.uint64, np.uint64]:
+    """The shift that keeps the top ``n_bits`` of a mixed hash, and the character block's
+    tag above them, as numpy scalars made once (not on every text)."""
+    return _U64(64 - n_bits), _U64(_CHAR_BLOCK << n_bits)
+
+
 @functools.lru_cache(maxsize=256)
 def _signal_key(token: str, n_bits: int) -> int:
     """A signal token's sort key (see :func:`_hashed_features`), computed as it does for the
@@ -186,8 +231,8 @@ def _signal_key(token: str, n_bits: int) -> int:
 
 def _hashed_features(
     raw: str, n_bits: int = N_BITS, normalized: str | None = None, links: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, values) of one text; indices may repeat across blocks (values then add).
+) -> FeatureVector:
+    """The features of one text.
 
     Three blocks, each a binary bag L2-normalised within itself: words and word pairs,
     character n-grams, signal tokens (at half weight). ``normalized`` lets a caller that
@@ -204,33 +249,32 @@ def _hashed_features(
         norm = normalized[:MAX_CHARS]
     low = norm.lower()[:MAX_CHARS]  # lower-casing can lengthen a text a little
     words = _word_hashes(low)
-    chars = _char_hashes(low)
+    bigrams, longer = _char_hashes(low)
     signals = [_signal_key(token, n_bits) for token in _signal_tokens(raw, norm, links)]
     # Multiplicative (Fibonacci) hashing: the top bits of the product depend on every bit of
     # the hash. One sort for all blocks: the block number, added to a hash before mixing,
     # also sits above the index, so a word and an n-gram in the same bucket stay two
     # features, while repeats within a block collapse (binary bags). Done in place, one
     # array for all blocks: on a short comment each numpy call costs more than its work.
-    n_words, n_mixed = len(words), len(words) + len(chars)
+    n_words, n_mixed = len(words), len(words) + len(bigrams) + len(longer)
     keys = np.empty(n_mixed + len(signals), _U64)
     keys[:n_words] = words
-    np.add(chars, _CHAR_BLOCK, out=keys[n_words:n_mixed])
+    np.concatenate((bigrams, longer), out=keys[n_words:n_mixed])
     mixed = keys[:n_mixed]
+    shift, tag = _bits(n_bits)
     mixed *= _MIX
-    mixed >>= _U64(64 - n_bits)
-    keys[n_words:n_mixed] |= _CHAR_BLOCK << _U64(n_bits)
+    mixed >>= shift
+    keys[n_words:n_mixed] |= tag
     keys[n_mixed:] = signals
     keys.sort()
     first = np.empty(len(keys), bool)
-    first[:1] = True
+    first[0] = True  # never empty: every text has a length token
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     keys = keys[first].view(np.int64)
-    # Sorted by block, so each block is one run of keys and its values one slice.
-    bounds = [0, *keys.searchsorted((1 << n_bits, 2 << n_bits)).tolist(), len(keys)]
-    values = np.empty(len(keys))
-    for start, end, weight in zip(bounds, bounds[1:], _BLOCK_WEIGHT, strict=False):
-        values[start:end] = weight / math.sqrt(max(end - start, 1))
-    return keys & ((1 << n_bits) - 1), values
+    # Sorted by block, so each block is one run of keys.
+    words_end, chars_end = keys.searchsorted((1 << n_bits, 2 << n_bits)).tolist()
+    keys &= (1 << n_bits) - 1
+    return FeatureVector(keys, (words_end, chars_end - words_end, len(keys) - chars_end))
 
 
 class BaseModel:
@@ -256,14 +300,14 @@ class BaseModel:
         A per-site model is a sparse weight vector over the same ``2**n_bits`` indices; its
         logit ``FeatureVector.dot(w)`` adds to :meth:`logit_one`.
         """
-        return FeatureVector(*_hashed_features(text, self.n_bits))
+        return _hashed_features(text, self.n_bits)
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Hashed feature matrix; stateless, so one matrix can serve many fits."""
         rows = [_hashed_features(text, self.n_bits) for text in texts]
-        indptr = np.cumsum([0] + [len(r[0]) for r in rows])
-        indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int64)
-        values = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0)
+        indptr = np.cumsum([0] + [len(r.indices) for r in rows])
+        indices = np.concatenate([r.indices for r in rows]) if rows else np.zeros(0, np.int64)
+        values = np.concatenate([r.values for r in rows]) if rows else np.zeros(0)
         X = sp.csr_matrix((values, indices, indptr), shape=(len(texts), 1 << self.n_bits))
         X.sum_duplicates()
         return X
@@ -315,8 +359,7 @@ class BaseModel:
 
     def logit_one(self, text: str) -> float:
         """Log-odds of spam for one text: the fast path the engine calls on every check."""
-        indices, values = _hashed_features(text, self.n_bits)
-        return float(self._weights()[indices] @ values + self.intercept_)
+        return _hashed_features(text, self.n_bits).dot(self._weights()) + self.intercept_
 
     def logit_and_features(
         self, text: str, normalized: str | None = None, links: int | None = None
@@ -327,7 +370,7 @@ class BaseModel:
         :func:`normalize_text` output of ``text`` and the number of URLs in it
         (``len(extract_urls(normalized))``); saves normalising, scanning and hashing twice.
         """
-        vector = FeatureVector(*_hashed_features(text, self.n_bits, normalized, links))
+        vector = _hashed_features(text, self.n_bits, normalized, links)
         return vector.dot(self._weights()) + self.intercept_, vector
 
     def score_one(self, text: str) -> float:
