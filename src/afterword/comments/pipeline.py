@@ -15,7 +15,8 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -156,15 +157,31 @@ class CommentService:
 
     async def post(self, site_url: str, visitor: Visitor, new: NewComment) -> Posted:
         """:meth:`submit` for the event loop: the checks run on one of the ``_CHECKS``
-        threads, and the wait for the group commit holds no thread at all, so one commit
-        carries every comment that arrived during the one before."""
-        staged = await asyncio.get_running_loop().run_in_executor(
-            _CHECKS, self._stage, site_url, visitor, new)
-        comment_id = await asyncio.wrap_future(
-            self._writer.insert(staged.values, staged.published))
-        if staged.subscribe:  # a write of its own: not on the event loop
-            return await run_in_threadpool(self._finish, staged, comment_id)
-        return self._finish(staged, comment_id)
+        threads, which queues the row for the group commit itself, and the wait for that
+        commit holds no thread at all, so one commit carries every comment that arrived
+        during the one before. The event loop wakes once, for the answer."""
+        staged: list[_Staged] = []
+        committed: Future[int] = Future()
+        _CHECKS.submit(self._stage_and_queue, site_url, visitor, new, staged, committed)
+        comment_id = await asyncio.wrap_future(committed)
+        if staged[0].subscribe:  # a write of its own: not on the event loop
+            return await run_in_threadpool(self._finish, staged[0], comment_id)
+        return self._finish(staged[0], comment_id)
+
+    def _stage_and_queue(self, site_url: str, visitor: Visitor, new: NewComment,
+                         staged: list[_Staged], committed: Future[int]) -> None:
+        """Stage the comment into ``staged`` and queue it to be committed into ``committed``,
+        or settle ``committed`` with the refusal. A request that gave up before is not
+        staged; one that gives up before its commit starts is dropped by the writer."""
+        if committed.cancelled():
+            return
+        try:
+            staged.append(self._stage(site_url, visitor, new))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting request
+            with suppress(InvalidStateError):  # unless it gave up meanwhile
+                committed.set_exception(exc)
+            return
+        self._writer.insert(staged[0].values, staged[0].published, committed)
 
     def _stage(self, site_url: str, visitor: Visitor, new: NewComment) -> _Staged:
         """Every check up to the row to write: raises :class:`Rejected` on a refusal."""

@@ -36,10 +36,10 @@ LINGER = 2.0
 class _Row:
     __slots__ = ("future", "published", "values")
 
-    def __init__(self, values: Mapping[str, Any], published: bool) -> None:
+    def __init__(self, values: Mapping[str, Any], published: bool, future: Future[int]) -> None:
         self.values = values
         self.published = published
-        self.future: Future[int] = Future()
+        self.future = future
 
 
 class GroupWriter:
@@ -50,10 +50,12 @@ class GroupWriter:
         self._running = False
         self._conn: Connection | None = None  # the writer thread's own
 
-    def insert(self, values: Mapping[str, Any], published: bool) -> Future[int]:
-        """Queue one comment (counted in its thread if ``published``); the future gives its
-        id once the comment is committed, or the error that kept it out."""
-        row = _Row(values, published)
+    def insert(self, values: Mapping[str, Any], published: bool,
+               future: Future[int] | None = None) -> Future[int]:
+        """Queue one comment (counted in its thread if ``published``); the future (``future``
+        if given, a new one else) gives its id once the comment is committed, or the error
+        that kept it out."""
+        row = _Row(values, published, future or Future())
         with self._ready:
             self._waiting.append(row)
             if self._running:
