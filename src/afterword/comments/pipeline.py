@@ -35,7 +35,7 @@ from afterword.comments.store import Rejected, SiteRow, bad_input
 from afterword.comments.tokens import TokenError, Tokens
 from afterword.comments.writer import GroupWriter
 from afterword.db.models import Comment, CommentLike, Site
-from afterword.privacy.ip import current_hash_ip, ip_prefix, parse_ip
+from afterword.privacy.ip import anonymize_ip, current_hash_ip, ip_prefix, parse_ip
 from afterword.sites import spam_config
 from afterword.web.metrics import COMMENTS
 from afterword.web.ratelimit import RateLimiter
@@ -195,8 +195,9 @@ class CommentService:
                 seconds = self.tokens.seconds_since_render(new.token, site.id)
             except TokenError as exc:
                 raise bad_input(f"{exc}; reload the page and try again") from None
-            prefix = ip_prefix(visitor.ip)
-            self._limit(f"comments:ip:{site.id}:{prefix or visitor.ip}", policy.ip_per_minute)
+            # The address's network (/24 or /48): the unit of the limit and what is stored.
+            anonymous = anonymize_ip(visitor.ip)
+            self._limit(f"comments:ip:{site.id}:{anonymous or visitor.ip}", policy.ip_per_minute)
             self._limit(f"comments:thread:{site.id}:{url}", policy.thread_per_minute)
 
             if thread is None:
@@ -215,7 +216,6 @@ class CommentService:
         after_first_check()
         html = render(fields["text"])
         status = _decide(policy, verdict, fields["text"], html, rule.action == "hold", known)
-        anonymous = prefix.partition("/")[0]  # the network address is the anonymised IP
         values = dict(
             site_id=site.id, thread_id=thread.id, parent_id=parent_id, root_id=root_id,
             depth=depth, status=status, author=fields["author"], email=fields["email"],
