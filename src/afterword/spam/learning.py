@@ -80,22 +80,23 @@ def features(
     """
     named = [_named(f"d:{d}") for d in domains] + [_named(f"r:{c}") for c in codes]
     index = np.concatenate(
-        (text_index.astype(np.int64) & int(_MASK), np.array(named, dtype=np.int64))
+        (text_index.astype(np.int64, copy=False) & int(_MASK), np.array(named, dtype=np.int64))
     )
     extra = [0.5 / math.sqrt(len(named))] * len(named) if named else []
     values = np.concatenate((text_values, np.array(extra, dtype=np.float64)))
     if not len(index):
         return index, values
     # Sort, then sum the values of repeated indices: np.unique(return_inverse=True) and a
-    # bincount did the same at twice the cost, on every check of a site that learned.
-    order = np.argsort(index, kind="stable")
+    # bincount did the same at twice the cost, on every check of a site that learned. Array
+    # methods, not numpy's module functions: those add a Python wrapper call each.
+    order = index.argsort(kind="stable")
     index, values = index[order], values[order]
     first = np.empty(len(index), dtype=bool)
     first[0] = True
     np.not_equal(index[1:], index[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
+    starts = first.nonzero()[0]
     index, values = index[starts], np.add.reduceat(values, starts)
-    norm = float(np.sqrt(np.dot(values, values)))
+    norm = math.sqrt(np.dot(values, values))
     return index, (values / norm if norm > 0 else values)
 
 
@@ -143,8 +144,10 @@ class Delta:
         """The delta's log-odds for one feature vector, within the shift bounds."""
         if not len(self.index) or not len(index):
             return 0.0
-        pos = np.searchsorted(self.index, index)
-        pos[pos >= len(self.index)] = 0
+        # Past the last entry means absent: pointing it at the last entry (which is smaller)
+        # makes it a miss below, in one call.
+        pos = self.index.searchsorted(index)
+        np.minimum(pos, len(self.index) - 1, out=pos)
         hit = self.index[pos] == index
         shift = float(np.dot(self.weight[pos[hit]], values[hit]))
         return max(-MAX_HAM_SHIFT, min(MAX_SPAM_SHIFT, shift))
