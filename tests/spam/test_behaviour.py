@@ -28,3 +28,12 @@ def test_simhash_ties_are_not_set():
     # Two hashes disagreeing everywhere: no bit has a majority.
     assert simhash(np.array([0, 2**64 - 1], dtype=np.uint64)) == 0
     assert simhash(np.array([2**64 - 1] * 3, dtype=np.uint64)) == 2**64 - 1
+
+
+def test_keys_are_those_earlier_versions_stored():
+    """An approved author's count and the last hour's events are found by these keys after
+    an upgrade: their values are pinned (computed by the code that first stored them)."""
+    from afterword.spam.behaviour import hashed, text_keys
+
+    assert hashed("blog.example", "author", "ann@example.org\x00ann") == "9b2dde2e2548b28a43231292"
+    assert text_keys(0x0123456789ABCDEF) == (34360511983, 38655441997, 42949691601)
