@@ -122,6 +122,8 @@ ABLATIONS = {
     "without the word vectors (latent view = LSA)": (True, RANK_ALL, {"VECTOR_SHARE": 0.0}),
     "without LSA (latent view = word vectors)": (True, RANK_ALL, {"VECTOR_SHARE": 1.0}),
     "without pseudo-relevance feedback": (True, RANK_ALL, {"FEEDBACK_WEIGHT": 0.0}),
+    "candidates ordered by the cosine, not the likelihood": (
+        True, RANK_ALL, {"LIKELIHOOD_MIN_DOCS": float("inf")}),
     "without the near-copy filter": (True, replace(RANK_ALL, diversity=False), {}),
     "title weight 1 instead of 3": (
         True, RANK_ALL, {"FIELD_WEIGHTS": {**related_index.FIELD_WEIGHTS, "title": 1.0}}),

@@ -164,3 +164,34 @@ def test_on_a_small_site_related_words_count_without_a_shared_one():
     index = RelatedIndex()
     index.rebuild(docs)
     assert index.related("lager", Options(limit=2, min_score=0))[0].key == "pilsner"
+
+
+def test_an_article_sharing_the_story_s_rare_words_beats_short_ones_sharing_a_common_word():
+    # The walk guide is longer and names the statue once among sixty other sights; the
+    # harbour briefs share only "harbour", which a dozen of the site's articles use. A
+    # cosine divides the guide's match by its length and put the briefs first.
+    sights = " ".join(f"sight{k}" for k in range(60))
+    docs = site() + [
+        Doc(key="query", title="Kelpie statue unveiled",
+            body="the kelpie statue was unveiled by the harbour"),
+        Doc(key="guide", title="A walk round the harbour", body=f"{sights} past the kelpie statue"),
+        Doc(key="meeting", title="Harbour meeting", body="the harbour board met"),
+    ] + [Doc(key=f"brief/{i}", title="Harbour news", body=f"harbour story number{i}")
+         for i in range(10)]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    assert index.related("query", Options(limit=3, min_score=0))[0].key == "guide"
+
+
+def test_a_word_whose_only_article_was_removed_still_relates_the_ones_that_bring_it_back():
+    docs = site(20) + [Doc(key="old", title="Zeppelin over the bay",
+                           body="a zeppelin flew over the bay")]
+    index = RelatedIndex()
+    index.rebuild(docs)
+    index.remove("old")
+    for i in range(12):  # enough to fold the delta in: "zeppelin" stays, in no article
+        index.add(Doc(key=f"space/new{i}", title="Space", body=f"{TOPICS['space']} story{i}"))
+    index.wait_for_merge(timeout=30)
+    index.add(Doc(key="a", title="Zeppelin returns", body="the zeppelin returns to the bay"))
+    index.add(Doc(key="b", title="Zeppelin tours", body="zeppelin tours of the bay sell out"))
+    assert index.related("a", Options(limit=1))[0].key == "b"

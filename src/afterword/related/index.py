@@ -4,8 +4,11 @@ Scores blend two views of the text: lexical (sub-linear TF-IDF over title, descr
 tags and body, with field weights, cosine) and latent: a small LSA projection of the same
 vectors, learnt from the site's own articles, beside the same vectors mapped through
 pretrained word vectors (``afterword.vectors``, distilled from all-MiniLM-L6-v2), which
-know that "lager" is close to "pilsner" from far more text than one site has. One round of
-pseudo-relevance feedback then rescores the best candidates by their similarity to the top
+know that "lager" is close to "pilsner" from far more text than one site has. The best
+candidates are then ordered with the lexical part scored as a language model instead
+(Dirichlet-smoothed likelihood of the article's words under each candidate's text): the
+cosine finds them, the likelihood weighs a shared rare word against how long the candidate
+is. One round of pseudo-relevance feedback then rescores them by their similarity to the top
 few, which pulls in articles that agree with the neighbourhood rather than with one
 accidental shared word. On a large site only articles sharing a term with the query are
 candidates (each term's posting list cut to its strongest articles), and the latent view
@@ -48,6 +51,11 @@ CANDIDATES = 200  # best of those that feedback, the recency bonus and diversity
 FEEDBACK_DOCS = 5
 FEEDBACK_WEIGHT = 2.0
 NEAR_COPY = 0.92  # lexical cosine above which a candidate repeats one already chosen
+# Dirichlet smoothing, in the rows' sub-linear weighted counts: 20NG train P@10 0.832 / 0.835
+# / 0.833 at 300 / 1,000 / 3,000 (0.828 with the cosine order), within the range where query
+# likelihood does best on TREC's news collections (Zhai & Lafferty 2001, in raw counts).
+LIKELIHOOD_MU = 1000.0
+LIKELIHOOD_MIN_DOCS = 50  # fewer articles are no background model: the cosine orders them
 
 
 @dataclass(slots=True)
@@ -124,6 +132,13 @@ class RelatedIndex:
         df = np.bincount(tf.indices, minlength=tf.shape[1])
         self.vocab = vocab
         self.n_docs_at_build = n
+        # The language model's view of the same counts: each article's length, and each
+        # term's share of the site's text (its background probability). A term no article
+        # has any more (removed before a merge; new articles may still bring it) counts as
+        # seen once, the least a present term has, rather than as impossible.
+        self.lengths = np.asarray(tf.sum(axis=1), dtype=np.float64).ravel()
+        mass = np.maximum(np.asarray(tf.sum(axis=0), dtype=np.float64).ravel(), 1.0)
+        self.background = mass / float(mass.sum())
         self.idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
         weighted = tf.multiply(self.idf).tocsr()
         del tf
@@ -146,6 +161,7 @@ class RelatedIndex:
         self.delta_rows: list[sp.csr_matrix] = []
         self.delta_latent: list[np.ndarray] = []
         self.delta_raw: list[Counter[str]] = []
+        self.delta_sizes: list[tuple[float, float]] = []  # (norm, length), as in _vector
         self._delta_stack: tuple[sp.csr_matrix, sp.csc_matrix] | None = None
         self._delta_latent = np.zeros((0, self.latent.shape[1]), np.float32)
 
@@ -164,8 +180,9 @@ class RelatedIndex:
             parts.append(z)
         return np.hstack(parts) if parts else np.zeros((rows.shape[0], 1), np.float32)
 
-    def _vector(self, counts: Counter[str]) -> sp.csr_matrix:
-        """A normalised row for a new article; terms the build never saw get the top idf."""
+    def _vector(self, counts: Counter[str]) -> tuple[sp.csr_matrix, tuple[float, float]]:
+        """A normalised row for a new article, with its norm and length (for _likelihood);
+        terms the build never saw get the top idf."""
         top_idf = math.log(self.n_docs_at_build + 1) + 1.0
         cols, vals = [], []
         for term, tf in counts.items():
@@ -179,7 +196,7 @@ class RelatedIndex:
         row = sp.csr_matrix((np.asarray(vals, np.float32) / norm,
                              np.asarray(cols, np.int32), np.array([0, len(cols)])),
                             shape=(1, self.rows.shape[1]))
-        return row
+        return row, (norm, sum(1.0 + math.log(tf) for tf in counts.values()))
 
     def rebuild(self, docs: list[Doc]) -> None:
         with self._lock:
@@ -192,11 +209,12 @@ class RelatedIndex:
         with self._lock:
             self._discard(doc.key)
             counts = _terms(doc)
-            row = self._vector(counts)
+            row, size = self._vector(counts)
             self.delta_docs.append(Doc(doc.key, published=doc.published))
             self.delta_rows.append(row)
             self.delta_latent.append(self._project(row)[0])
             self.delta_raw.append(counts)
+            self.delta_sizes.append(size)
             self._delta_stack = None
             self.version += 1
             if self._merging is None and len(self.delta_docs) > max(
@@ -227,7 +245,8 @@ class RelatedIndex:
             return True
         for j, d in enumerate(self.delta_docs):
             if d.key == key:
-                for lst in (self.delta_docs, self.delta_rows, self.delta_latent, self.delta_raw):
+                for lst in (self.delta_docs, self.delta_rows, self.delta_latent, self.delta_raw,
+                            self.delta_sizes):
                     del lst[j]
                 self._delta_stack = None
                 return True
@@ -264,11 +283,12 @@ class RelatedIndex:
         taken = {id(d) for d in merged}
         for doc, counts in zip(self.delta_docs, self.delta_raw, strict=True):
             if id(doc) not in taken:  # added since the snapshot: re-weighted for fresh
-                row = fresh._vector(counts)
+                row, size = fresh._vector(counts)
                 fresh.delta_docs.append(doc)
                 fresh.delta_rows.append(row)
                 fresh.delta_latent.append(fresh._project(row)[0])
                 fresh.delta_raw.append(counts)
+                fresh.delta_sizes.append(size)
         self.__dict__.update(fresh.__dict__)
         self.version += 1
 
@@ -284,17 +304,19 @@ class RelatedIndex:
         with self._lock:
             if key in self.position:
                 i = self.position[key]
-                return self._query(self.rows[i], self.latent[i], self.docs[i], options)
+                return self._query(self.rows[i], self.norms[i], self.latent[i], self.docs[i],
+                                   options)
             for j, d in enumerate(self.delta_docs):
                 if d.key == key:
-                    return self._query(self.delta_rows[j], self.delta_latent[j], d, options)
+                    return self._query(self.delta_rows[j], self.delta_sizes[j][0],
+                                       self.delta_latent[j], d, options)
             return []
 
     def related_to(self, doc: Doc, options: Options = Options()) -> list[Hit]:
         """Articles related to a document that need not be indexed."""
         with self._lock:
-            row = self._vector(_terms(doc))
-            return self._query(row, self._project(row)[0], doc, options)
+            row, (norm, _) = self._vector(_terms(doc))
+            return self._query(row, norm, self._project(row)[0], doc, options)
 
     def _delta(self) -> tuple[sp.csr_matrix, sp.csc_matrix, np.ndarray]:
         """The delta's rows (and columns) and latent vectors stacked, redone after a change."""
@@ -323,7 +345,8 @@ class RelatedIndex:
         order = np.argsort(seg, kind="stable")
         return seg[order], ind[order], val[order]
 
-    def _query(self, row: sp.csr_matrix, z: np.ndarray, doc: Doc, opt: Options) -> list[Hit]:
+    def _query(self, row: sp.csr_matrix, norm: float, z: np.ndarray, doc: Doc,
+               opt: Options) -> list[Hit]:
         n, m = len(self.docs), len(self.delta_docs)
         if n + m == 0:
             return []
@@ -358,11 +381,17 @@ class RelatedIndex:
         if len(cand) > POOL:
             cand = np.sort(cand[np.argpartition(lexical[cand], len(cand) - POOL)[-POOL:]])
         latent = np.vstack([self.latent[cand[cand < n]], self._delta()[2][cand[cand >= n] - n]])
-        first = a * lexical[cand] + (1 - a) * (latent @ z)
+        near = latent @ z
+        first = a * lexical[cand] + (1 - a) * near
         if len(cand) > CANDIDATES:
             best = np.sort(np.argpartition(first, len(first) - CANDIDATES)[-CANDIDATES:])
-            cand, latent, first = cand[best], latent[best], first[best]
+            cand, latent, first, near = cand[best], latent[best], first[best], near[best]
         entries = self._gather_rows(cand)
+        # The threshold stays on the cosine (its scale is the one min_score is set in);
+        # the order from here on is the likelihood's.
+        direct = first
+        if self.n_docs_at_build >= LIKELIHOOD_MIN_DOCS:
+            first = a * self._likelihood(cand, entries, row, norm) + (1 - a) * near
         # Pseudo-relevance feedback: agree with the top few, not only with the query.
         fb = np.argsort(-first)[:FEEDBACK_DOCS]
         lex = _dots(entries, len(cand), self._gather_rows(cand[fb]), len(fb), self._slot)
@@ -375,7 +404,7 @@ class RelatedIndex:
         final += self._recency(cand, doc, opt)
         order = np.argsort(-final)
         # The threshold is on direct similarity: feedback only reorders real matches.
-        order = order[first[order] >= opt.min_score]
+        order = order[direct[order] >= opt.min_score]
         if opt.diversity:  # greedy: skip a candidate too close to one already chosen
             top = order[: opt.limit * 3]
             pair = _self_dots(self._gather_rows(cand[top]), len(top))
@@ -389,6 +418,43 @@ class RelatedIndex:
         else:
             chosen = [int(o) for o in order[: opt.limit]]
         return [Hit(self._key(int(cand[o])), float(final[o])) for o in chosen]
+
+    def _likelihood(self, cand: np.ndarray, entries: _Entries, row: sp.csr_matrix,
+                    norm: float) -> np.ndarray:
+        """Each candidate's Dirichlet-smoothed log-likelihood of the query article's words
+        (Zhai & Lafferty's query likelihood, up to a per-query constant), relative to the
+        article's own.
+
+        A cosine divides by both lengths: a long candidate that mentions the article's rare
+        name once is diluted by everything else it says, and a short one matching a common
+        word ranks high. The likelihood counts each shared word by how much more often the
+        candidate uses it than the site does (so a shared rare word counts most), and
+        charges length once, through the smoothing. Counts are the sub-linear ones the rows
+        were built from (rows x norm / idf).
+        """
+        n, mu = len(self.docs), LIKELIHOOD_MU
+        # cand is ascending: the main segment's positions come first, then the delta's.
+        sizes = np.array([self.delta_sizes[i - n] for i in cand[cand >= n]]).reshape(-1, 2)
+        scale = np.concatenate([self.norms[cand[cand < n]], sizes[:, 0]])
+        length = np.concatenate([self.lengths[cand[cand < n]], sizes[:, 1]])
+        terms = row.indices
+        idf = self.idf[terms]
+        query = row.data * norm / idf
+        # Per query term, what turns a candidate's row value into count / (mu * background):
+        # every look-up below is then into arrays of the query's size, not the vocabulary's.
+        factor = 1.0 / (idf * (mu * self.background[terms]))
+        seg, ind, val = entries
+        self._slot[terms] = np.arange(len(terms))
+        pos = self._slot[ind]
+        self._slot[terms] = -1
+        hit = np.flatnonzero(pos >= 0)
+        seg, pos = seg[hit], pos[hit]
+        shared = query[pos] * np.log1p(val[hit] * scale[seg] * factor[pos])
+        total = float(query.sum())
+        score = total * np.log(mu / (length + mu)) + np.bincount(seg, shared,
+                                                                minlength=len(cand))
+        own = float(query @ np.log1p(query * idf * factor)) + total * math.log(mu / (total + mu))
+        return score / max(abs(own), 1e-9)
 
     def _key(self, i: int) -> str:
         n = len(self.docs)
@@ -460,7 +526,7 @@ def _dots(left: _Entries, n_left: int, right: _Entries, n_right: int,
     slot[terms] = np.arange(len(terms))
     pos = slot[ind_l]
     slot[terms] = -1
-    hit = pos >= 0
+    hit = np.flatnonzero(pos >= 0)  # few of many: gathering by index beats three masks
     # The left rows restricted to those terms, as a small CSR times a dense block (SciPy's
     # C loop); entries are grouped by row already, as _gather returns them.
     counts = np.bincount(seg_l[hit], minlength=n_left)
