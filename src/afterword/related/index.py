@@ -444,11 +444,8 @@ class RelatedIndex:
         # every look-up below is then into arrays of the query's size, not the vocabulary's.
         factor = 1.0 / (idf * (mu * self.background[terms]))
         seg, ind, val = entries
-        self._slot[terms] = np.arange(len(terms))
-        pos = self._slot[ind]
-        self._slot[terms] = -1
-        hit = np.flatnonzero(pos >= 0)
-        seg, pos = seg[hit], pos[hit]
+        hit, pos = _matches(ind, terms, self._slot)
+        seg = seg[hit]
         shared = query[pos] * np.log1p(val[hit] * scale[seg] * factor[pos])
         total = float(query.sum())
         score = total * np.log(mu / (length + mu)) + np.bincount(seg, shared,
@@ -512,27 +509,35 @@ def _prune_postings(cols: sp.csc_matrix, keep: int) -> sp.csc_matrix:
 
 def _dots(left: _Entries, n_left: int, right: _Entries, n_right: int,
           slot: np.ndarray) -> np.ndarray:
-    """Dot products of every gathered row in ``left`` with every one in ``right`` (a few).
-
-    ``slot`` is a vocabulary-sized scratch array of -1s (left as found): it maps each of
-    the right rows' terms to a dense column, so matching the left rows' entries is one
-    array lookup rather than a search.
-    """
+    """Dot products of every gathered row in ``left`` with every one in ``right`` (a few)."""
     seg_r, ind_r, val_r = right
     terms, inverse = np.unique(ind_r, return_inverse=True)
     dense = np.zeros((len(terms), n_right), np.float32)
     dense[inverse, seg_r] = val_r
     seg_l, ind_l, val_l = left
-    slot[terms] = np.arange(len(terms))
-    pos = slot[ind_l]
-    slot[terms] = -1
-    hit = np.flatnonzero(pos >= 0)  # few of many: gathering by index beats three masks
+    hit, pos = _matches(ind_l, terms, slot)
     # The left rows restricted to those terms, as a small CSR times a dense block (SciPy's
     # C loop); entries are grouped by row already, as _gather returns them.
     counts = np.bincount(seg_l[hit], minlength=n_left)
-    shared = sp.csr_matrix((val_l[hit], pos[hit], np.concatenate([[0], np.cumsum(counts)])),
+    shared = sp.csr_matrix((val_l[hit], pos, np.concatenate([[0], np.cumsum(counts)])),
                            shape=(n_left, len(terms)))
     return shared @ dense
+
+
+def _matches(ind: np.ndarray, terms: np.ndarray,
+             slot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which entries (their positions in ``ind``) have a term among ``terms``, and where in
+    ``terms`` it is.
+
+    ``slot`` is a vocabulary-sized scratch array of -1s (left as found): it maps each term
+    to its position, so matching entries is one array lookup rather than a search. The
+    matches are few of many: gathering them by index beats three boolean masks.
+    """
+    slot[terms] = np.arange(len(terms))
+    pos = slot[ind]
+    slot[terms] = -1
+    hit = np.flatnonzero(pos >= 0)
+    return hit, pos[hit]
 
 
 def _self_dots(entries: _Entries, n: int) -> np.ndarray:
